@@ -12,6 +12,8 @@ const common = {
 };
 
 export default {
+  // End-to-end tests wait on a real cluster; unit tests finish far inside this.
+  testTimeout: 120000,
   projects: [
     {
       ...common,
@@ -23,7 +25,6 @@ export default {
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
       globalSetup: '<rootDir>/test/e2e/global-setup.ts',
-      testTimeout: 120000,
     },
   ],
 };
