@@ -1,0 +1,108 @@
+// THE write path for objects the controllers own: server-side apply with one field manager and
+// force, skipped entirely when the live object already says everything the desired one says.
+// Skipping keeps steady-state reconciles free of writes (and of the watch events, resourceVersion
+// bumps and audit noise each write would cause).
+
+import type { KubeClient } from './client.js';
+import type { KubeObject } from './objects.js';
+
+/** The field manager of every write this project makes through server-side apply. */
+export const FIELD_MANAGER = 'rollscale';
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * True when `live` already contains every field of `desired`. The rule:
+ * - objects: every key of `desired` is present in `live` with a covered value; keys only `live`
+ *   has (defaults, other managers' fields, status, metadata the server adds) are ignored; a key
+ *   whose desired value is `undefined` is ignored (JSON drops it);
+ * - lists: same length, and each desired element covered by the live element at the same index.
+ *   Lists are compared element-wise because without the schema we cannot tell a set-like list
+ *   (merged by key) from an atomic one (replaced whole): equal length is the answer that is
+ *   correct for both. A live list holding extra elements therefore leads to an apply;
+ * - `null` in `desired` is covered by an absent or null live value (apply removes the field);
+ * - scalars: strict equality. Values the server canonicalizes (quantities such as `0.5` vs
+ *   `500m`) must be written in canonical form, or every reconcile applies again.
+ */
+export function isSubset(desired: unknown, live: unknown): boolean {
+  if (desired === undefined) return true;
+  if (desired === null) return live === null || live === undefined;
+  if (Array.isArray(desired)) {
+    if (!Array.isArray(live) || live.length !== desired.length) return false;
+    return desired.every((element, i) => isSubset(element, live[i]));
+  }
+  if (isPlainObject(desired)) {
+    if (!isPlainObject(live)) return false;
+    for (const [key, value] of Object.entries(desired)) {
+      if (value === undefined) continue;
+      if (!Object.prototype.hasOwnProperty.call(live, key)) {
+        if (value === null) continue;
+        return false;
+      }
+      if (!isSubset(value, live[key])) return false;
+    }
+    return true;
+  }
+  return desired === live;
+}
+
+export interface EnsureAppliedOptions {
+  /** Default `rollscale`; only bootstrap code (e.g. installing CRDs) should ever change it. */
+  fieldManager?: string;
+}
+
+export interface EnsureAppliedResult<T> {
+  /** Whether a request was issued. */
+  applied: boolean;
+  /** The server's answer when applied, else `live`. */
+  object: T;
+}
+
+/**
+ * Server-side applies `desired` (apiVersion, kind, metadata.name/namespace and the fields this
+ * controller owns) unless `live` already covers it. Pass the cached object as `live`, or
+ * undefined when it does not exist (then the apply creates it).
+ */
+export async function ensureApplied<T extends KubeObject>(
+  client: KubeClient,
+  desired: T,
+  live: T | undefined,
+  options: EnsureAppliedOptions = {},
+): Promise<EnsureAppliedResult<T>> {
+  if (live !== undefined && isSubset(withoutStatus(desired), live)) return { applied: false, object: live };
+  const object = await client.apply(desired, {
+    fieldManager: options.fieldManager ?? FIELD_MANAGER,
+    force: true,
+  });
+  return { applied: true, object };
+}
+
+/**
+ * Same for the status subresource: `desired` carries apiVersion, kind, metadata.name/namespace and
+ * `status`; only `status` is compared.
+ */
+export async function ensureStatusApplied<T extends KubeObject & { status?: unknown }>(
+  client: KubeClient,
+  desired: T,
+  live: T | undefined,
+  options: EnsureAppliedOptions = {},
+): Promise<EnsureAppliedResult<T>> {
+  if (live !== undefined && isSubset(desired.status ?? {}, live.status ?? {})) {
+    return { applied: false, object: live };
+  }
+  const object = await client.applyStatus(desired, {
+    fieldManager: options.fieldManager ?? FIELD_MANAGER,
+    force: true,
+  });
+  return { applied: true, object };
+}
+
+// The main resource endpoint ignores `status`, so a desired status must not force an apply there.
+function withoutStatus(obj: KubeObject): Json {
+  const { status: _ignored, ...rest } = obj as KubeObject & { status?: unknown };
+  return rest as Json;
+}

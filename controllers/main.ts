@@ -1,0 +1,116 @@
+// Controller entrypoint (`npm start`, run with tsx).
+//
+//   --install                      apply definitions/crds/*.yaml, then definitions/*.yaml, first
+//   --metrics-addr <host:port>     probes and /metrics (default 127.0.0.1:8080, 0 disables)
+//   --leader-elect[=false]         run controllers only while holding the lease (default true)
+//   --leader-election-namespace    namespace of the lease (default: the pod's, else `default`)
+//   --leader-election-id           name of the lease
+//   --workers <n>                  concurrent reconciles per controller
+//
+// Credentials: $KUBECONFIG, else <repo>/.cluster/kubeconfig, else the in-cluster service account.
+
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { realClock } from './kit/clock.js';
+import { FlagError, flagUsage, parseFlags, type FlagDefinition } from './kit/flags.js';
+import { podNamespace, resolveKubeConfig } from './kit/kubeconfig.js';
+import { createLogger, errorMessage, type Logger } from './kit/log.js';
+import { LeadershipLostError, Manager } from './kit/manager.js';
+import { applyManifests, loadManifests } from './kit/manifests.js';
+import { controllers } from './registry.js';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+const flagSpec = {
+  install: { type: 'boolean', default: false, help: 'apply CRDs and generated definitions before starting' },
+  'metrics-addr': {
+    type: 'string',
+    default: '127.0.0.1:8080',
+    help: 'bind address of /healthz, /readyz, /metrics',
+  },
+  'leader-elect': {
+    type: 'boolean',
+    default: true,
+    help: 'run controllers only while holding the leader lease',
+  },
+  'leader-election-namespace': {
+    type: 'string',
+    default: podNamespace('default'),
+    help: 'namespace of the leader lease',
+  },
+  'leader-election-id': { type: 'string', default: 'rollscale-controller', help: 'name of the leader lease' },
+  workers: { type: 'integer', default: 1, min: 1, help: 'concurrent reconciles per controller' },
+  help: { type: 'boolean', default: false, help: 'print this help' },
+} satisfies Record<string, FlagDefinition>;
+
+async function install(manager: Manager, logger: Logger): Promise<void> {
+  const stages = [join(repoRoot, 'definitions', 'crds'), join(repoRoot, 'definitions')];
+  for (const dir of stages) {
+    if (!existsSync(dir)) {
+      logger.info('nothing to install', { dir });
+      continue;
+    }
+    const objects = loadManifests(dir);
+    logger.info('installing', { dir, objects: objects.length });
+    await applyManifests(manager.client, objects, { clock: manager.clock, logger });
+  }
+}
+
+async function main(): Promise<number> {
+  const logger = createLogger();
+  let flags;
+  try {
+    flags = parseFlags(process.argv.slice(2), flagSpec);
+  } catch (error) {
+    if (!(error instanceof FlagError)) throw error;
+    console.error(`${error.message}\n\nflags:\n${flagUsage(flagSpec)}`);
+    return 2;
+  }
+  if (flags.help) {
+    console.log(`usage: npm start -- [flags]\n\nflags:\n${flagUsage(flagSpec)}`);
+    return 0;
+  }
+
+  const { kubeConfig, origin } = resolveKubeConfig(join(repoRoot, '.cluster', 'kubeconfig'));
+  const manager = Manager.fromKubeConfig(kubeConfig, {
+    clock: realClock,
+    logger,
+    metricsAddress: flags['metrics-addr'],
+    defaultWorkers: flags.workers,
+    leaderElection: {
+      enabled: flags['leader-elect'],
+      name: flags['leader-election-id'],
+      namespace: flags['leader-election-namespace'],
+    },
+  });
+  logger.info('connecting', { kubeconfig: origin, server: manager.client.host });
+
+  if (flags.install) await install(manager, logger);
+  for (const register of controllers) await register(manager);
+
+  manager.installSignalHandlers();
+  try {
+    await manager.start();
+    return 0;
+  } catch (error) {
+    if (error instanceof LeadershipLostError) {
+      logger.error('leadership lost; exiting so a fresh process can campaign again');
+      return 1;
+    }
+    throw error;
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    createLogger().error('fatal', {
+      error: errorMessage(error),
+      stack: error instanceof Error ? error.stack : undefined,
+    });
+    // Give the logger's stream a moment to flush before exiting.
+    setTimeout(() => process.exit(1), 100);
+  },
+);
