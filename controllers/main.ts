@@ -6,6 +6,8 @@
 //   --leader-election-namespace    namespace of the lease (default: the pod's, else `default`)
 //   --leader-election-id           name of the lease
 //   --workers <n>                  concurrent reconciles per controller
+//   --controllers <a,b>            run only these controllers (default: all)
+//   --namespace <ns>               watch namespaced kinds in this namespace only (default: all)
 //
 // Credentials: $KUBECONFIG, else <repo>/.cluster/kubeconfig, else the in-cluster service account.
 
@@ -42,6 +44,12 @@ const flagSpec = {
   },
   'leader-election-id': { type: 'string', default: 'rollscale-controller', help: 'name of the leader lease' },
   workers: { type: 'integer', default: 1, min: 1, help: 'concurrent reconciles per controller' },
+  controllers: {
+    type: 'string',
+    default: '',
+    help: `comma-separated controllers to run (default all: ${controllers.map((c) => c.name).join(', ') || 'none yet'})`,
+  },
+  namespace: { type: 'string', default: '', help: 'watch namespaced kinds in this namespace only' },
   help: { type: 'boolean', default: false, help: 'print this help' },
 } satisfies Record<string, FlagDefinition>;
 
@@ -79,6 +87,7 @@ async function main(): Promise<number> {
     logger,
     metricsAddress: flags['metrics-addr'],
     defaultWorkers: flags.workers,
+    watchNamespace: flags.namespace || undefined,
     leaderElection: {
       enabled: flags['leader-elect'],
       name: flags['leader-election-id'],
@@ -88,7 +97,17 @@ async function main(): Promise<number> {
   logger.info('connecting', { kubeconfig: origin, server: manager.client.host });
 
   if (flags.install) await install(manager, logger);
-  for (const register of controllers) await register(manager);
+  const wanted = flags.controllers
+    ? flags.controllers.split(',').map((c) => c.trim())
+    : controllers.map((c) => c.name);
+  const unknown = wanted.filter((name) => !controllers.some((c) => c.name === name));
+  if (unknown.length) {
+    console.error(
+      `--controllers: unknown controller ${unknown.join(', ')} (known: ${controllers.map((c) => c.name).join(', ')})`,
+    );
+    return 2;
+  }
+  for (const c of controllers) if (wanted.includes(c.name)) await c.register(manager);
 
   manager.installSignalHandlers();
   try {

@@ -4,6 +4,10 @@
 
 import type { Manager } from './kit/manager.js';
 
-export type ControllerRegistration = (manager: Manager) => void | Promise<void>;
+export interface ControllerRegistration {
+  /** Selects it with `--controllers`, e.g. `rollout`. */
+  name: string;
+  register: (manager: Manager) => void | Promise<void>;
+}
 
 export const controllers: ControllerRegistration[] = [];

@@ -42,6 +42,11 @@ export interface ManagerOptions {
   leaderElection?: LeaderElectionOptions;
   /** Workers for controllers that do not choose. Default 1. */
   defaultWorkers?: number;
+  /**
+   * Watch namespaced kinds in this namespace only (default: all namespaces). Tests run one
+   * controller process per namespace so they never see each other's objects.
+   */
+  watchNamespace?: string;
 }
 
 export interface InformerRequest<T> {
@@ -63,6 +68,7 @@ export class Manager {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly defaultWorkers: number;
+  readonly watchNamespace?: string;
   private readonly informers = new Map<string, Informer<KubeObject>>();
   private readonly controllers: Controller[] = [];
   private readonly recorders = new Map<string, EventRecorder>();
@@ -81,6 +87,7 @@ export class Manager {
     this.clock = options.clock ?? realClock;
     this.logger = options.logger ?? createLogger();
     this.defaultWorkers = options.defaultWorkers ?? 1;
+    this.watchNamespace = options.watchNamespace;
     this.health = new HealthServer({
       address: options.metricsAddress ?? DEFAULT_BIND_ADDRESS,
       registry: this.metrics.registry,
@@ -107,6 +114,9 @@ export class Manager {
     resource: ResourceDescriptor,
     request: InformerRequest<T> = {},
   ): Informer<T> {
+    if (resource.namespaced && request.namespace === undefined && this.watchNamespace) {
+      request = { ...request, namespace: this.watchNamespace };
+    }
     const key = JSON.stringify([
       resource.group,
       resource.version,
