@@ -3,11 +3,21 @@
 // Skipping keeps steady-state reconciles free of writes (and of the watch events, resourceVersion
 // bumps and audit noise each write would cause).
 
+import { createHash } from 'node:crypto';
+
 import type { KubeClient } from './client.js';
 import type { KubeObject } from './objects.js';
 
 /** The field manager of every write this project makes through server-side apply. */
 export const FIELD_MANAGER = 'rollscale';
+
+/**
+ * Annotation holding a hash of the last applied intent. Server-side apply removes a field that
+ * its manager stops sending; the subset check alone cannot see such a removal (the live object
+ * still covers the smaller desired one), so an apply is also due whenever the intent's hash
+ * differs from the one recorded at the last apply.
+ */
+export const APPLIED_HASH_ANNOTATION = 'rollscale.dev/applied-hash';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -73,17 +83,48 @@ export async function ensureApplied<T extends KubeObject>(
   live: T | undefined,
   options: EnsureAppliedOptions = {},
 ): Promise<EnsureAppliedResult<T>> {
-  if (live !== undefined && isSubset(withoutStatus(desired), live)) return { applied: false, object: live };
-  const object = await client.apply(desired, {
+  const intent = withAppliedHash(withoutStatus(desired) as unknown as T);
+  if (live !== undefined && isSubset(intent, live)) return { applied: false, object: live };
+  const object = await client.apply(intent, {
     fieldManager: options.fieldManager ?? FIELD_MANAGER,
     force: true,
   });
   return { applied: true, object };
 }
 
+/** Stable hash of an object's content (keys sorted at every level). */
+export function contentHash(value: unknown): string {
+  return createHash('sha256').update(stableStringify(value)).digest('hex').slice(0, 16);
+}
+
+function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  if (isPlainObject(value)) {
+    const entries = Object.keys(value)
+      .filter((k) => value[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableStringify(value[k])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+function withAppliedHash<T extends KubeObject>(desired: T): T {
+  const hash = contentHash(desired);
+  return {
+    ...desired,
+    metadata: {
+      ...desired.metadata,
+      annotations: { ...(desired.metadata?.annotations ?? {}), [APPLIED_HASH_ANNOTATION]: hash },
+    },
+  };
+}
+
 /**
  * Same for the status subresource: `desired` carries apiVersion, kind, metadata.name/namespace and
- * `status`; only `status` is compared.
+ * `status`; only `status` is compared, and both ways: the status of our own kinds has one writer,
+ * so a field present live but absent from the desired status (which the apply would remove) is a
+ * difference too. Not for status that other managers share.
  */
 export async function ensureStatusApplied<T extends KubeObject & { status?: unknown }>(
   client: KubeClient,
@@ -91,7 +132,9 @@ export async function ensureStatusApplied<T extends KubeObject & { status?: unkn
   live: T | undefined,
   options: EnsureAppliedOptions = {},
 ): Promise<EnsureAppliedResult<T>> {
-  if (live !== undefined && isSubset(desired.status ?? {}, live.status ?? {})) {
+  const want = desired.status ?? {};
+  const have = live?.status ?? {};
+  if (live !== undefined && isSubset(want, have) && isSubset(have, want)) {
     return { applied: false, object: live };
   }
   const object = await client.applyStatus(desired, {

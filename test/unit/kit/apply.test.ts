@@ -2,6 +2,8 @@ import fc from 'fast-check';
 
 import {
   FIELD_MANAGER,
+  APPLIED_HASH_ANNOTATION,
+  contentHash,
   ensureApplied,
   ensureStatusApplied,
   isSubset,
@@ -106,9 +108,23 @@ describe('ensureApplied', () => {
     return { client: new KubeClient(transport), transport };
   }
 
+  const appliedHash = contentHash(desired);
+  const annotated = (obj: typeof desired) => ({
+    ...obj,
+    metadata: { ...obj.metadata, annotations: { [APPLIED_HASH_ANNOTATION]: contentHash(obj) } },
+  });
+
   it('issues no request when the live object already covers the desired one', async () => {
     const { client, transport } = fakeClient();
-    const live = { ...desired, metadata: { ...desired.metadata, resourceVersion: '1', uid: 'u' } };
+    const live = {
+      ...desired,
+      metadata: {
+        ...desired.metadata,
+        resourceVersion: '1',
+        uid: 'u',
+        annotations: { [APPLIED_HASH_ANNOTATION]: appliedHash },
+      },
+    };
     const result = await ensureApplied(client, desired, live);
     expect(result).toEqual({ applied: false, object: live });
     expect(transport.requests).toHaveLength(0);
@@ -128,7 +144,25 @@ describe('ensureApplied', () => {
     expect(FIELD_MANAGER).toBe('rollscale');
     expect(req.query.get('force')).toBe('true');
     expect(req.headers['Content-Type']).toBe('application/apply-patch+yaml');
-    expect(req.body).toEqual(desired);
+    expect(req.body).toEqual(annotated(desired));
+  });
+
+  it('applies when a field was dropped from the intent, so server-side apply removes it', async () => {
+    const { client, transport } = fakeClient();
+    const before = { ...desired, data: { key: 'value', extra: 'x' } };
+    const live = annotated(before);
+    // The live object still covers the smaller intent, but the recorded hash is the old one.
+    expect((await ensureApplied(client, desired, live)).applied).toBe(true);
+    expect(transport.requests[0]?.body).toEqual(annotated(desired));
+    expect((transport.requests[0]?.body as typeof desired).data).toEqual({ key: 'value' });
+  });
+
+  it('hashes content independently of key order', () => {
+    expect(contentHash({ a: 1, b: { c: [1, { d: 2, e: 3 }] } })).toBe(
+      contentHash({ b: { c: [1, { e: 3, d: 2 }] }, a: 1 }),
+    );
+    expect(contentHash({ a: 1 })).not.toBe(contentHash({ a: 2 }));
+    expect(contentHash({ a: [1, 2] })).not.toBe(contentHash({ a: [2, 1] }));
   });
 
   it('applies when the object does not exist yet', async () => {
@@ -140,7 +174,7 @@ describe('ensureApplied', () => {
   it('ignores a desired status on the main resource', async () => {
     const { client, transport } = fakeClient();
     const withStatus = { ...desired, status: { phase: 'x' } };
-    expect((await ensureApplied(client, withStatus, desired)).applied).toBe(false);
+    expect((await ensureApplied(client, withStatus, annotated(desired))).applied).toBe(false);
     expect(transport.requests).toHaveLength(0);
   });
 
@@ -151,10 +185,15 @@ describe('ensureApplied', () => {
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { name: 'cfg', namespace: 'prod' },
-      status: { phase: 'Ready' },
+      status: { phase: 'Ready', observedGeneration: 2 },
     };
     expect((await ensureStatusApplied(client, same, live)).applied).toBe(false);
     expect(transport.requests).toHaveLength(0);
+    // A field live has and the desired status lacks would be removed: that is a difference too.
+    const fewer = { ...same, status: { phase: 'Ready' } };
+    expect((await ensureStatusApplied(client, fewer, live)).applied).toBe(true);
+    expect(transport.requests).toHaveLength(1);
+    transport.requests.length = 0;
     const changed = { ...same, status: { phase: 'Failed' } };
     expect((await ensureStatusApplied(client, changed, live)).applied).toBe(true);
     expect(transport.requests[0]?.path).toBe('/api/v1/namespaces/prod/configmaps/cfg/status');
