@@ -312,6 +312,7 @@ export async function up(log: (msg: string) => void): Promise<ClusterState> {
   writeKubeconfig(apiPort, keys.token, join(keys.dir, 'apiserver.crt'));
   log(`kube-apiserver ${versions.kubernetes} ready on https://127.0.0.1:${apiPort}`);
 
+  const kcmPort = await freePort();
   track(
     startProcess(
       'kube-controller-manager',
@@ -322,7 +323,7 @@ export async function up(log: (msg: string) => void): Promise<ClusterState> {
         `--authentication-kubeconfig=${kubeconfigPath}`,
         `--authorization-kubeconfig=${kubeconfigPath}`,
         '--bind-address=127.0.0.1',
-        `--secure-port=${await freePort()}`,
+        `--secure-port=${kcmPort}`,
         '--leader-elect=false',
         '--controllers=*',
         `--service-account-private-key-file=${keys.saKey}`,
@@ -331,9 +332,10 @@ export async function up(log: (msg: string) => void): Promise<ClusterState> {
         '--cluster-name=rollscale-local',
         '--v=0',
       ],
-      { logDir },
+      { logDir, ports: [kcmPort] },
     ),
   );
+  const schedulerPort = await freePort();
   track(
     startProcess(
       'kube-scheduler',
@@ -344,11 +346,11 @@ export async function up(log: (msg: string) => void): Promise<ClusterState> {
         `--authentication-kubeconfig=${kubeconfigPath}`,
         `--authorization-kubeconfig=${kubeconfigPath}`,
         '--bind-address=127.0.0.1',
-        `--secure-port=${await freePort()}`,
+        `--secure-port=${schedulerPort}`,
         '--leader-elect=false',
         '--v=0',
       ],
-      { logDir },
+      { logDir, ports: [schedulerPort] },
     ),
   );
   const kwokPort = await freePort();
