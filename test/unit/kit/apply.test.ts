@@ -173,8 +173,9 @@ describe('ensureApplied', () => {
 
   it('ignores a desired status on the main resource', async () => {
     const { client, transport } = fakeClient();
-    const withStatus = { ...desired, status: { phase: 'x' } };
-    expect((await ensureApplied(client, withStatus, annotated(desired))).applied).toBe(false);
+    const withStatus: typeof desired & { status?: { phase: string } } = { ...desired, status: { phase: 'x' } };
+    const live: typeof withStatus = annotated(desired);
+    expect((await ensureApplied(client, withStatus, live)).applied).toBe(false);
     expect(transport.requests).toHaveLength(0);
   });
 
