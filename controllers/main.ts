@@ -1,6 +1,6 @@
 // Controller entrypoint (`npm start`, run with tsx).
 //
-//   --install                      apply definitions/crds/*.yaml, then definitions/*.yaml, first
+//   --install                      apply definitions/crds/*.yaml, then definitions/generated/*.yaml, first
 //   --metrics-addr <host:port>     probes and /metrics (default 127.0.0.1:8080, 0 disables)
 //   --leader-elect[=false]         run controllers only while holding the lease (default true)
 //   --leader-election-namespace    namespace of the lease (default: the pod's, else `default`)
@@ -54,7 +54,7 @@ const flagSpec = {
 } satisfies Record<string, FlagDefinition>;
 
 async function install(manager: Manager, logger: Logger): Promise<void> {
-  const stages = [join(repoRoot, 'definitions', 'crds'), join(repoRoot, 'definitions')];
+  const stages = [join(repoRoot, 'definitions', 'crds'), join(repoRoot, 'definitions', 'generated')];
   for (const dir of stages) {
     if (!existsSync(dir)) {
       logger.info('nothing to install', { dir });
