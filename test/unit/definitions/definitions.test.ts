@@ -687,7 +687,12 @@ describe('templates rendered by the CUE engine', () => {
         },
       });
       expect(result.patch).toEqual({
-        spec: { template: { spec: { readinessGates: [{ conditionType: 'kapacitystack.io/online' }] } } },
+        spec: {
+          template: {
+            metadata: { labels: { 'kapacitystack.io/inject-pod-readiness-gate': 'true' } },
+            spec: { readinessGates: [{ conditionType: 'kapacitystack.io/online' }] },
+          },
+        },
       });
       expect(result.patchKeys).toEqual({ 'spec.template.spec.readinessGates': 'conditionType' });
       expect(validate(result.outputs['ihpa'], ihpaSchema)).toEqual([]);
