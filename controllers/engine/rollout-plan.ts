@@ -502,8 +502,14 @@ export function planRolloutStep(input: RolloutStepInput): RolloutStepResult {
       mode === 'scaleOnly' ? { from: target.desired, to: plan.targetSize } : { from: 0, to: plan.targetSize };
     const errors = planErrors(plan, span);
     if (errors.length > 0) {
+      // The sizes are recorded even for a plan that failed: a failed rollout left with
+      // rolloutTargetSize −1 would read as "targetSize changed" and restart at once, forever.
       return move(
-        { rollingState: 'rolloutFailing' },
+        {
+          rollingState: 'rolloutFailing',
+          rolloutTargetSize: plan.targetSize,
+          rolloutOriginalSize: originalSize,
+        },
         'SpecInvalid',
         `invalid rollout plan: ${errors.join('; ')}`,
       );

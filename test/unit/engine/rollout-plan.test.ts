@@ -661,6 +661,29 @@ describe('changes in flight and terminal states', () => {
     expect(failed.status.rollingState).toBe('rolloutFailed');
   });
 
+  it('a plan that fails verification stays failed instead of restarting over and over', () => {
+    const badBatches: RolloutPlanSpec = { targetSize: 5, rolloutBatches: [{ replicas: 2 }, { replicas: 2 }] };
+    const observed = across(w('v2', 0, 0), w('v1', 3, 3));
+    const first = planRollout(
+      input({
+        plan: badBatches,
+        status: status({ rollingState: 'rolloutSucceed', rolloutTargetSize: 3 }),
+        observed,
+        targetRevisionChanged: true,
+      }),
+    );
+    expect(first.status).toMatchObject({ rollingState: 'rolloutFailed', rolloutTargetSize: 5 });
+    expect(first.transitions.map((t) => t.reason)).toEqual([
+      'RolloutStarted',
+      'TargetLocated',
+      'SpecInvalid',
+      'RolloutFailed',
+    ]);
+    const again = planRollout(input({ plan: badBatches, status: first.status, observed }));
+    expect(again).toMatchObject({ transitioned: false, waitingFor: 'specChange', actions: [] });
+    expect(again.status).toEqual(first.status);
+  });
+
   it('a failed rollout waits for a spec change, then retries', () => {
     const failed = status({ rollingState: 'rolloutFailed' });
     const waiting = planRolloutStep(input({ status: failed, observed: across(w('v2', 0, 0)) }));
