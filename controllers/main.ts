@@ -8,6 +8,8 @@
 //   --workers <n>                  concurrent reconciles per controller
 //   --controllers <a,b>            run only these controllers (default: all)
 //   --namespace <ns>               watch namespaced kinds in this namespace only (default: all)
+//   --prometheus-address, --metrics-server-addr, --algorithm-job-image   portrait generation
+//   --webhook-host, --webhook-port, --webhook-cert-dir, --webhook-service   readiness-gate webhook
 //
 // Credentials: $KUBECONFIG, else <repo>/.cluster/kubeconfig, else the in-cluster service account.
 
@@ -50,6 +52,43 @@ const flagSpec = {
     help: `comma-separated controllers to run (default all: ${controllers.map((c) => c.name).join(', ') || 'none yet'})`,
   },
   namespace: { type: 'string', default: '', help: 'watch namespaced kinds in this namespace only' },
+  // Read by the portrait and webhook registrations through ROLLSCALE_* environment variables.
+  'prometheus-address': {
+    type: 'string',
+    default: '',
+    help: 'Prometheus URL for reactive portrait metrics (empty: the Kubernetes metrics APIs)',
+  },
+  'metrics-server-addr': {
+    type: 'string',
+    default: 'kapacity-grpc-service.kapacity-system:9090',
+    help: 'METRICS_SERVER_ADDR given to predictive algorithm jobs',
+  },
+  'algorithm-job-image': {
+    type: 'string',
+    default: 'ghcr.io/traas-stack/kapacity-algorithm-horizontal-predictive:latest',
+    help: 'image of an algorithm container whose job template names none',
+  },
+  'webhook-host': {
+    type: 'string',
+    default: '',
+    help: 'host the API server reaches the webhook at, e.g. 127.0.0.1 (empty: the in-cluster Service)',
+  },
+  'webhook-port': {
+    type: 'integer',
+    default: 9443,
+    min: 0,
+    help: 'webhook HTTPS port (0: no webhook server)',
+  },
+  'webhook-cert-dir': {
+    type: 'string',
+    default: '',
+    help: 'directory with tls.crt, tls.key (and ca.crt) for the webhook (empty: self-signed, rotated)',
+  },
+  'webhook-service': {
+    type: 'string',
+    default: '',
+    help: 'namespace/name of the webhook Service when --webhook-host is empty',
+  },
   help: { type: 'boolean', default: false, help: 'print this help' },
 } satisfies Record<string, FlagDefinition>;
 
@@ -79,6 +118,18 @@ async function main(): Promise<number> {
   if (flags.help) {
     console.log(`usage: npm start -- [flags]\n\nflags:\n${flagUsage(flagSpec)}`);
     return 0;
+  }
+
+  for (const flag of [
+    'prometheus-address',
+    'metrics-server-addr',
+    'algorithm-job-image',
+    'webhook-host',
+    'webhook-port',
+    'webhook-cert-dir',
+    'webhook-service',
+  ] as const) {
+    process.env[`ROLLSCALE_${flag.toUpperCase().replace(/-/g, '_')}`] = String(flags[flag]);
   }
 
   const { kubeConfig, origin } = resolveKubeConfig(join(repoRoot, '.cluster', 'kubeconfig'));

@@ -3,6 +3,12 @@
 // before starting the manager, so adding a reconciler never touches main.ts.
 
 import type { Manager } from './kit/manager.js';
+import { registerRollout } from './rollout/index.js';
+import { registerIhpaController } from './ihpa/index.js';
+import { registerReplicaProfileController } from './replicaprofile/index.js';
+import { registerPortrait } from './portrait/horizontalportrait/index.js';
+import { registerWebhookFromEnv } from './webhook/index.js';
+import { registerApplication } from './application/index.js';
 
 export interface ControllerRegistration {
   /** Selects it with `--controllers`, e.g. `rollout`. */
@@ -10,4 +16,11 @@ export interface ControllerRegistration {
   register: (manager: Manager) => void | Promise<void>;
 }
 
-export const controllers: ControllerRegistration[] = [];
+export const controllers: ControllerRegistration[] = [
+  { name: 'rollout', register: registerRollout },
+  { name: 'ihpa', register: registerIhpaController },
+  { name: 'replicaprofile', register: registerReplicaProfileController },
+  { name: 'portrait', register: registerPortrait },
+  { name: 'webhook', register: registerWebhookFromEnv },
+  { name: 'application', register: registerApplication },
+];

@@ -19,6 +19,18 @@ export const FIELD_MANAGER = 'rollscale';
  */
 export const APPLIED_HASH_ANNOTATION = 'rollscale.dev/applied-hash';
 
+/**
+ * The hash annotation of one field manager. Each manager records its own intent, so two
+ * managers applying different fields of one object (e.g. the Application controller the
+ * Rollout's spec, the Rollout controller its annotations) never overwrite each other's record
+ * and never take turns re-applying.
+ */
+export function appliedHashAnnotation(fieldManager: string = FIELD_MANAGER): string {
+  return fieldManager === FIELD_MANAGER
+    ? APPLIED_HASH_ANNOTATION
+    : `${APPLIED_HASH_ANNOTATION}.${fieldManager}`;
+}
+
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -83,10 +95,11 @@ export async function ensureApplied<T extends KubeObject>(
   live: T | undefined,
   options: EnsureAppliedOptions = {},
 ): Promise<EnsureAppliedResult<T>> {
-  const intent = withAppliedHash(withoutStatus(desired) as unknown as T);
+  const fieldManager = options.fieldManager ?? FIELD_MANAGER;
+  const intent = withAppliedHash(withoutStatus(desired) as unknown as T, appliedHashAnnotation(fieldManager));
   if (live !== undefined && isSubset(intent, live)) return { applied: false, object: live };
   const object = await client.apply(intent, {
-    fieldManager: options.fieldManager ?? FIELD_MANAGER,
+    fieldManager,
     force: true,
   });
   return { applied: true, object };
@@ -109,13 +122,13 @@ function stableStringify(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-function withAppliedHash<T extends KubeObject>(desired: T): T {
+function withAppliedHash<T extends KubeObject>(desired: T, annotation: string): T {
   const hash = contentHash(desired);
   return {
     ...desired,
     metadata: {
       ...desired.metadata,
-      annotations: { ...(desired.metadata?.annotations ?? {}), [APPLIED_HASH_ANNOTATION]: hash },
+      annotations: { ...(desired.metadata?.annotations ?? {}), [annotation]: hash },
     },
   };
 }

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import {
   FIELD_MANAGER,
   APPLIED_HASH_ANNOTATION,
+  appliedHashAnnotation,
   contentHash,
   ensureApplied,
   ensureStatusApplied,
@@ -157,6 +158,32 @@ describe('ensureApplied', () => {
     expect((transport.requests[0]?.body as typeof desired).data).toEqual({ key: 'value' });
   });
 
+  it('keeps one hash per field manager, so two managers of one object never take turns', async () => {
+    const { client, transport } = fakeClient();
+    const spec = { ...desired, data: { key: 'value' } };
+    const notes = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'cfg', namespace: 'prod', annotations: { note: 'x' } },
+    };
+    // The live object as both managers left it: each one's fields and each one's own hash.
+    const live = {
+      ...spec,
+      metadata: {
+        ...spec.metadata,
+        annotations: {
+          note: 'x',
+          [APPLIED_HASH_ANNOTATION]: contentHash(spec),
+          [appliedHashAnnotation('other')]: contentHash(notes),
+        },
+      },
+    };
+    expect(appliedHashAnnotation('other')).toBe('rollscale.dev/applied-hash.other');
+    expect((await ensureApplied(client, spec, live)).applied).toBe(false);
+    expect((await ensureApplied(client, notes, live, { fieldManager: 'other' })).applied).toBe(false);
+    expect(transport.requests).toHaveLength(0);
+  });
+
   it('hashes content independently of key order', () => {
     expect(contentHash({ a: 1, b: { c: [1, { d: 2, e: 3 }] } })).toBe(
       contentHash({ b: { c: [1, { e: 3, d: 2 }] }, a: 1 }),
@@ -173,7 +200,10 @@ describe('ensureApplied', () => {
 
   it('ignores a desired status on the main resource', async () => {
     const { client, transport } = fakeClient();
-    const withStatus: typeof desired & { status?: { phase: string } } = { ...desired, status: { phase: 'x' } };
+    const withStatus: typeof desired & { status?: { phase: string } } = {
+      ...desired,
+      status: { phase: 'x' },
+    };
     const live: typeof withStatus = annotated(desired);
     expect((await ensureApplied(client, withStatus, live)).applied).toBe(false);
     expect(transport.requests).toHaveLength(0);

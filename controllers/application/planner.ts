@@ -1,0 +1,340 @@
+// The pure half of the Application controller: from rendered components and what the caches
+// show, decide the objects to apply (with their labels and owner), the objects to prune, the
+// revisions to collect, and the status (phase, services, conditions). No I/O, no clock reads.
+
+import { setCondition, type Condition, type ConditionUpdate } from '../kit/conditions.js';
+import { parseApiVersion, type KubeObject, type OwnerReference } from '../kit/objects.js';
+import type { ApplicationErrorReason } from './errors.js';
+import type { RenderedComponent } from './render.js';
+import {
+  APPLICATION_API_VERSION,
+  APPLICATION_KIND,
+  AUXILIARY_WORKLOAD_TYPE,
+  LABEL_APP_NAME,
+  LABEL_COMPONENT,
+  LABEL_MANAGE_WORKLOAD,
+  LABEL_REVISION,
+  LABEL_REVISION_COMPONENT,
+  LABEL_REVISION_HASH,
+  LABEL_TRAIT_RESOURCE,
+  LABEL_TRAIT_TYPE,
+  type Application,
+  type ApplicationPhase,
+  type ApplicationStatus,
+  type AppliedResource,
+  type JsonObject,
+  type ServiceStatus,
+} from './types.js';
+
+export type DesiredRole = 'revision' | 'workload' | 'auxiliary' | 'trait';
+
+export interface DesiredObject {
+  object: KubeObject & JsonObject;
+  component: string;
+  role: DesiredRole;
+  /** The trait type, for trait outputs. */
+  trait?: string;
+}
+
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
+function isPlainObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Identity of an object across API versions: group, kind, namespace, name. */
+export function refKey(ref: ObjectRef): string {
+  return [parseApiVersion(ref.apiVersion).group, ref.kind, ref.namespace, ref.name].join('/');
+}
+
+export function refOf(obj: KubeObject): ObjectRef {
+  return {
+    apiVersion: obj.apiVersion ?? '',
+    kind: obj.kind ?? '',
+    namespace: obj.metadata?.namespace ?? '',
+    name: obj.metadata?.name ?? '',
+  };
+}
+
+export function describeRef(ref: ObjectRef): string {
+  return `${ref.kind} ${ref.namespace}/${ref.name}`;
+}
+
+/** The controller reference every object the Application creates carries. */
+export function applicationOwnerReference(app: Application): OwnerReference {
+  return {
+    apiVersion: APPLICATION_API_VERSION,
+    kind: APPLICATION_KIND,
+    name: app.metadata.name,
+    uid: app.metadata.uid ?? '',
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+function withMetadata(
+  obj: JsonObject,
+  app: Application,
+  labels: Record<string, string>,
+): KubeObject & JsonObject {
+  const { status: _status, ...rest } = obj;
+  const copy = structuredClone(rest);
+  const metadata = isPlainObject(copy['metadata']) ? copy['metadata'] : {};
+  const existing = isPlainObject(metadata['labels']) ? (metadata['labels'] as Record<string, string>) : {};
+  metadata['labels'] = { ...existing, ...labels };
+  metadata['namespace'] = app.metadata.namespace;
+  metadata['ownerReferences'] = [applicationOwnerReference(app)];
+  copy['metadata'] = metadata;
+  return copy as KubeObject & JsonObject;
+}
+
+/** Everything the Application wants in the cluster, in apply order: revisions first. */
+export function desiredObjects(app: Application, components: readonly RenderedComponent[]): DesiredObject[] {
+  const appName = app.metadata.name;
+  const revisions: DesiredObject[] = [];
+  const others: DesiredObject[] = [];
+  for (const c of components) {
+    const common = { [LABEL_APP_NAME]: appName, [LABEL_COMPONENT]: c.name };
+    const existing = c.revision.existing;
+    revisions.push({
+      component: c.name,
+      role: 'revision',
+      object: withMetadata(
+        {
+          apiVersion: 'apps/v1',
+          kind: 'ControllerRevision',
+          metadata: { name: c.revision.name },
+          // ControllerRevision data is immutable: a reused revision keeps what it holds.
+          revision: existing?.revision ?? c.revision.number,
+          data: existing ? existing.data : c.revisionData,
+        },
+        app,
+        {
+          ...common,
+          [LABEL_REVISION_COMPONENT]: c.name,
+          [LABEL_REVISION_HASH]: c.revision.hash,
+        },
+      ),
+    });
+    const revisionLabels = { ...common, [LABEL_REVISION]: c.revision.name };
+    if (!c.managedBy) {
+      others.push({
+        component: c.name,
+        role: 'workload',
+        object: withMetadata(c.workload, app, revisionLabels),
+      });
+    }
+    for (const [output, obj] of Object.entries(c.auxiliary)) {
+      others.push({
+        component: c.name,
+        role: 'auxiliary',
+        object: withMetadata(obj, app, {
+          ...revisionLabels,
+          [LABEL_TRAIT_TYPE]: AUXILIARY_WORKLOAD_TYPE,
+          [LABEL_TRAIT_RESOURCE]: output,
+        }),
+      });
+    }
+    for (const trait of c.traits) {
+      for (const [output, obj] of Object.entries(trait.outputs)) {
+        others.push({
+          component: c.name,
+          role: 'trait',
+          trait: trait.type,
+          object: withMetadata(obj, app, {
+            ...revisionLabels,
+            [LABEL_TRAIT_TYPE]: trait.type,
+            [LABEL_TRAIT_RESOURCE]: output,
+            ...(trait.manageWorkload ? { [LABEL_MANAGE_WORKLOAD]: 'true' } : {}),
+          }),
+        });
+      }
+    }
+  }
+  return [...revisions, ...others];
+}
+
+/**
+ * What is wrong with the rendered objects as a whole: objects without apiVersion, kind or name,
+ * and objects rendered twice (two components or outputs claiming one name). One message each.
+ */
+export function invalidObjects(desired: readonly DesiredObject[]): string[] {
+  const seen = new Map<string, DesiredObject>();
+  const clashes: string[] = [];
+  const who = (d: DesiredObject): string =>
+    d.trait ? `component "${d.component}": trait "${d.trait}"` : `component "${d.component}"`;
+  for (const d of desired) {
+    const ref = refOf(d.object);
+    if (!ref.apiVersion || !ref.kind || !ref.name) {
+      clashes.push(`${who(d)}: renders an object without apiVersion, kind or metadata.name`);
+      continue;
+    }
+    const key = refKey(ref);
+    const first = seen.get(key);
+    if (first)
+      clashes.push(`${describeRef(refOf(d.object))} is rendered by both ${who(first)} and ${who(d)}`);
+    else seen.set(key, d);
+  }
+  return clashes;
+}
+
+/** What status.appliedResources records: every applied object except the revisions. */
+export function appliedResources(desired: readonly DesiredObject[]): AppliedResource[] {
+  return desired
+    .filter((d) => d.role !== 'revision')
+    .map((d) => ({
+      ...refOf(d.object),
+      component: d.component,
+      ...(d.trait ? { trait: d.trait } : {}),
+    }));
+}
+
+export interface PruneCandidate {
+  ref: ObjectRef;
+  /**
+   * The caller saw the object, with an owner reference to this Application, in a cache. An
+   * unverified one (known only from status.appliedResources) must be read and checked first.
+   */
+  verified: boolean;
+}
+
+function isRevision(ref: ObjectRef): boolean {
+  return ref.kind === 'ControllerRevision' && parseApiVersion(ref.apiVersion).group === 'apps';
+}
+
+/**
+ * Objects to delete: those the Application owns (seen in the caches) or recorded as applied, that
+ * it no longer renders. ControllerRevisions are left to the revision history rules.
+ */
+export function pruneCandidates(
+  desired: readonly DesiredObject[],
+  owned: readonly ObjectRef[],
+  recorded: readonly AppliedResource[],
+): PruneCandidate[] {
+  const wanted = new Set(desired.map((d) => refKey(refOf(d.object))));
+  const candidates = new Map<string, PruneCandidate>();
+  for (const ref of owned) {
+    const key = refKey(ref);
+    if (!wanted.has(key) && !isRevision(ref)) candidates.set(key, { ref, verified: true });
+  }
+  for (const r of recorded) {
+    const ref = { apiVersion: r.apiVersion, kind: r.kind, namespace: r.namespace, name: r.name };
+    const key = refKey(ref);
+    if (!wanted.has(key) && !candidates.has(key) && !isRevision(ref))
+      candidates.set(key, { ref, verified: false });
+  }
+  return [...candidates.values()];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Status
+
+export const CONDITION_RENDERED = 'Rendered';
+export const CONDITION_APPLIED = 'Applied';
+export const CONDITION_HEALTHY = 'Healthy';
+
+export interface PhaseInput {
+  /** Rendering or applying failed. */
+  failed: boolean;
+  /** This reconcile changed objects whose controllers have not reported on them yet. */
+  changed: boolean;
+  healthy: boolean;
+}
+
+/**
+ * `workflowFailed` when the input cannot be rendered or applied (nothing running is touched),
+ * `rendering` right after this reconcile changed objects (their health is not known until their
+ * controllers have seen them; their watch events bring the next reconcile), then `running` when
+ * every component and trait is healthy, else `unhealthy`.
+ */
+export function decidePhase(input: PhaseInput): ApplicationPhase {
+  if (input.failed) return 'workflowFailed';
+  if (input.changed) return 'rendering';
+  return input.healthy ? 'running' : 'unhealthy';
+}
+
+/** Why the Application is not healthy, naming each unhealthy component and trait. */
+export function unhealthySummary(services: readonly ServiceStatus[]): string {
+  const parts: string[] = [];
+  for (const s of services) {
+    if (s.healthy) continue;
+    const traits = (s.traits ?? [])
+      .filter((t) => !t.healthy)
+      .map((t) => `trait "${t.type}"${t.message ? ` (${t.message})` : ''}`);
+    const detail = [s.message, ...traits].filter((x): x is string => Boolean(x)).join(', ');
+    // A render error already names its component.
+    if (detail.startsWith(`component "${s.name}"`)) parts.push(detail);
+    else parts.push(`component "${s.name}" unhealthy${detail ? `: ${detail}` : ''}`);
+  }
+  return parts.join('; ');
+}
+
+export interface StatusInput {
+  app: Application;
+  phase: ApplicationPhase;
+  services: ServiceStatus[];
+  /** Conditions after the error path (if any) has run; others are merged in here. */
+  conditions: readonly Condition[] | undefined;
+  /** Updates for the conditions that did not go through the error path. */
+  updates: readonly ConditionUpdate[];
+  appliedResources: AppliedResource[];
+  now: Date;
+}
+
+export function buildStatus(input: StatusInput): ApplicationStatus {
+  let conditions = input.conditions;
+  for (const update of input.updates) {
+    conditions = setCondition(
+      conditions,
+      { ...update, observedGeneration: input.app.metadata.generation },
+      input.now,
+    );
+  }
+  return {
+    observedGeneration: input.app.metadata.generation,
+    status: input.phase,
+    services: input.services,
+    conditions: [...(conditions ?? [])],
+    appliedResources: input.appliedResources,
+  };
+}
+
+export function healthyCondition(services: readonly ServiceStatus[]): ConditionUpdate {
+  const summary = unhealthySummary(services);
+  return summary === ''
+    ? {
+        type: CONDITION_HEALTHY,
+        status: 'True',
+        reason: 'Healthy',
+        message: 'every component and trait is healthy',
+      }
+    : { type: CONDITION_HEALTHY, status: 'False', reason: 'Unhealthy', message: summary };
+}
+
+export function renderedCondition(components: number): ConditionUpdate {
+  return {
+    type: CONDITION_RENDERED,
+    status: 'True',
+    reason: 'Rendered',
+    message: `${components} component${components === 1 ? '' : 's'} rendered`,
+  };
+}
+
+export function appliedCondition(): ConditionUpdate {
+  return {
+    type: CONDITION_APPLIED,
+    status: 'True',
+    reason: 'Applied',
+    message: 'every rendered object is applied',
+  };
+}
+
+/** The condition an error of `reason` is reported on. */
+export function conditionForError(reason: ApplicationErrorReason): string {
+  return reason === 'ApplyRejected' || reason === 'ApplyFailed' ? CONDITION_APPLIED : CONDITION_RENDERED;
+}

@@ -1,0 +1,597 @@
+// The Application reconciler (the thin, I/O half): reads the Application and what the caches show,
+// renders each component (render.ts), lets the planner decide, then writes: a server-side dry run
+// of every object that will change (so input the API server rejects touches nothing), the
+// applies, the prunes, the revision collection, and finally the status.
+//
+// Bad input (unknown definitions, CUE errors, properties failing the parameter schema, traits
+// that do not apply, revision conflicts, objects the API server rejects) never reaches the
+// cluster: the reconcile stops before its first write, sets phase `workflowFailed` and a False
+// condition naming the component, the field and the reason, and records a Warning Event once per
+// distinct message. It is not retried (only a change of the Application or of a definition can
+// fix it), so a bad Application costs nothing until it is edited.
+
+import {
+  APPLIED_HASH_ANNOTATION,
+  FIELD_MANAGER,
+  contentHash,
+  ensureApplied,
+  ensureStatusApplied,
+  isSubset,
+} from '../kit/apply.js';
+import { isApiError, isNotFound, type KubeClient } from '../kit/client.js';
+import type { Clock } from '../kit/clock.js';
+import { findCondition, reportError, type Condition, type ConditionUpdate } from '../kit/conditions.js';
+import type { ReconcileRequest, ReconcileResult } from '../kit/controller.js';
+import { NoKindMatchError, type ResourceDescriptor } from '../kit/discovery.js';
+import type { EventRecorder } from '../kit/events.js';
+import type { Informer } from '../kit/informer.js';
+import { errorMessage, type Logger } from '../kit/log.js';
+import { keyOf, parseApiVersion, type KubeObject } from '../kit/objects.js';
+import { ApplicationError, scope } from './errors.js';
+import { componentHealth, type StatusEvaluator } from './health.js';
+import { WriteMemo } from './memo.js';
+import {
+  appliedCondition,
+  appliedResources,
+  buildStatus,
+  conditionForError,
+  decidePhase,
+  desiredObjects,
+  describeRef,
+  healthyCondition,
+  invalidObjects,
+  pruneCandidates,
+  refKey,
+  refOf,
+  renderedCondition,
+  type DesiredObject,
+  type ObjectRef,
+} from './planner.js';
+import { renderComponent, type RenderEnvironment, type RenderedComponent, type Renderer } from './render.js';
+import { isOwnedBy, referencedRevisions, revisionsToCollect } from './revisions.js';
+import {
+  APPLICATION_API_VERSION,
+  APPLICATION_KIND,
+  LABEL_APP_NAME,
+  applicationResource,
+  type Application,
+  type ApplicationStatus,
+  type AppliedResource,
+  type ComponentDefinition,
+  type ControllerRevision,
+  type RolloutReferences,
+  type ServiceStatus,
+  type TraitDefinition,
+} from './types.js';
+
+/** A kind the controller keeps a cache of (objects labelled app.oam.dev/name). */
+export interface WatchedKind {
+  resource: ResourceDescriptor;
+  informer: Informer<KubeObject>;
+}
+
+export interface ApplicationReconcilerDeps {
+  client: KubeClient;
+  clock: Clock;
+  recorder: EventRecorder;
+  engine: Renderer & StatusEvaluator;
+  applications: Informer<Application>;
+  componentDefinitions: readonly Informer<ComponentDefinition>[];
+  traitDefinitions: readonly Informer<TraitDefinition>[];
+  /** Caches of the kinds the Application renders or reads health from, by `group/kind`. */
+  watched: ReadonlyMap<string, WatchedKind>;
+  revisionLimit: number;
+}
+
+export function kindKey(apiVersion: string, kind: string): string {
+  return `${parseApiVersion(apiVersion).group}/${kind}`;
+}
+
+const REVISION_KIND = kindKey('apps/v1', 'ControllerRevision');
+const ROLLOUT_KIND = kindKey('standard.oam.dev/v1alpha1', 'Rollout');
+const WORKLOAD_KINDS = [kindKey('apps/v1', 'Deployment'), kindKey('apps.kruise.io/v1alpha1', 'CloneSet')];
+
+/** The API server refused the object itself; resending it cannot help. */
+function isRejection(error: unknown): boolean {
+  return isApiError(error) && (error.status === 400 || error.status === 422);
+}
+
+function applicationRef(namespace: string, name: string): ObjectRef {
+  return { apiVersion: APPLICATION_API_VERSION, kind: APPLICATION_KIND, namespace, name };
+}
+
+export class ApplicationReconciler {
+  private readonly memo = new WriteMemo();
+  private reconciles = 0;
+
+  constructor(private readonly deps: ApplicationReconcilerDeps) {
+    // Known kinds resolve without discovery requests (ensureApplied looks kinds up by apiVersion).
+    deps.client.mapper.register(applicationResource);
+    for (const { resource } of deps.watched.values()) deps.client.mapper.register(resource);
+  }
+
+  readonly reconcile = async (request: ReconcileRequest): Promise<ReconcileResult | void> => {
+    const now = this.deps.clock.now();
+    if (++this.reconciles % 256 === 0) this.memo.sweep(now.getTime());
+    const namespace = request.namespace;
+    if (!namespace) return;
+    const app = this.memo.read(
+      refKey(applicationRef(namespace, request.name)),
+      this.deps.applications.get(keyOf(namespace, request.name)),
+      now.getTime(),
+    );
+    // Deleting: the garbage collector removes everything the Application owns.
+    if (!app || app.metadata.deletionTimestamp) return;
+    return this.sync(app, request.logger);
+  };
+
+  private async sync(app: Application, logger: Logger): Promise<ReconcileResult | void> {
+    const namespace = app.metadata.namespace;
+    const revisions = this.revisionsIn(namespace);
+    const env: RenderEnvironment = {
+      engine: this.deps.engine,
+      componentDefinition: (ns, name) => this.definition(this.deps.componentDefinitions, ns, name),
+      traitDefinition: (ns, name) => this.definition(this.deps.traitDefinitions, ns, name),
+      workloadType: (apiVersion, kind) => this.workloadType(apiVersion, kind),
+      revisions,
+    };
+
+    // Render every component; collect all problems, so one status names them all.
+    const errors: ApplicationError[] = [];
+    const rendered: RenderedComponent[] = [];
+    const seen = new Set<string>();
+    for (const component of app.spec?.components ?? []) {
+      if (seen.has(component.name)) {
+        errors.push(
+          new ApplicationError('InvalidSpec', `${scope(component.name)}: defined more than once`, {
+            component: component.name,
+          }),
+        );
+        continue;
+      }
+      seen.add(component.name);
+      try {
+        rendered.push(await renderComponent(app, component, env));
+      } catch (error) {
+        errors.push(this.asApplicationError(error, component.name));
+      }
+    }
+    let desired: DesiredObject[] = [];
+    const resources = new Map<string, ResourceDescriptor>();
+    if (errors.length === 0) {
+      desired = desiredObjects(app, rendered);
+      for (const message of invalidObjects(desired))
+        errors.push(new ApplicationError('InvalidDefinition', message));
+    }
+    if (errors.length === 0) {
+      for (const d of desired) {
+        try {
+          resources.set(refKey(refOf(d.object)), await this.resourceOf(d));
+        } catch (error) {
+          errors.push(this.asApplicationError(error, d.component));
+        }
+      }
+    }
+    if (errors.length > 0) return this.fail(app, errors, rendered, undefined, logger);
+
+    // Read what exists, then dry-run everything that is about to change.
+    const live = new Map<string, KubeObject | undefined>();
+    for (const d of desired) {
+      const ref = refOf(d.object);
+      live.set(refKey(ref), await this.readLive(ref, resources.get(refKey(ref))));
+    }
+    const changing = desired.filter((d) => this.needsApply(d.object, live.get(refKey(refOf(d.object)))));
+    for (const d of changing) {
+      try {
+        await this.deps.client.apply(d.object, {
+          fieldManager: FIELD_MANAGER,
+          force: true,
+          dryRun: true,
+          resource: resources.get(refKey(refOf(d.object))),
+        });
+      } catch (error) {
+        return this.fail(app, [this.applyError(d, error)], rendered, undefined, logger);
+      }
+    }
+
+    // Apply. Revisions come first in `desired`: the Rollout refers to them.
+    let changedWorkloads = false;
+    for (const d of changing) {
+      const ref = refOf(d.object);
+      const key = refKey(ref);
+      try {
+        const before = live.get(key);
+        const result = await ensureApplied(this.deps.client, d.object, before);
+        if (!result.applied) continue;
+        this.memo.wrote(key, before, result.object, this.deps.clock.now().getTime());
+        live.set(key, result.object);
+        if (d.role !== 'revision') changedWorkloads = true;
+        if (d.role === 'revision' && before === undefined) {
+          await this.deps.recorder.normal(
+            app,
+            'RevisionCreated',
+            `${scope(d.component)}: created revision ${ref.name}`,
+          );
+        }
+        logger.info('applied', { object: describeRef(ref), component: d.component });
+      } catch (error) {
+        const recorded = mergeRecorded(app.status?.appliedResources, appliedResources(desired));
+        return this.fail(app, [this.applyError(d, error)], rendered, recorded, logger);
+      }
+    }
+
+    try {
+      await this.prune(app, desired, logger);
+      await this.collectRevisions(app, rendered, desired, logger);
+    } catch (error) {
+      const failure = new ApplicationError('ApplyFailed', `pruning failed: ${errorMessage(error)}`, {
+        retryable: true,
+      });
+      return this.fail(
+        app,
+        [failure],
+        rendered,
+        mergeRecorded(app.status?.appliedResources, appliedResources(desired)),
+        logger,
+      );
+    }
+
+    const services = await this.services(app, rendered, [], live);
+    const phase = decidePhase({
+      failed: false,
+      changed: changedWorkloads,
+      healthy: services.every((s) => s.healthy),
+    });
+    const status = buildStatus({
+      app,
+      phase,
+      services,
+      conditions: app.status?.conditions,
+      updates: [renderedCondition(rendered.length), appliedCondition(), healthyCondition(services)],
+      appliedResources: appliedResources(desired),
+      now: this.deps.clock.now(),
+    });
+    await this.writeStatus(app, status);
+  }
+
+  /** Reports `errors` (condition, Warning Event once per distinct message, log) and writes status. */
+  private async fail(
+    app: Application,
+    errors: readonly ApplicationError[],
+    rendered: readonly RenderedComponent[],
+    recorded: AppliedResource[] | undefined,
+    logger: Logger,
+  ): Promise<ReconcileResult> {
+    const first = errors[0] as ApplicationError;
+    const message = errors.map((e) => e.message).join('; ');
+    const conditionType = conditionForError(first.reason);
+    const current = findCondition(app.status?.conditions, conditionType);
+    let conditions: readonly Condition[] | undefined = app.status?.conditions;
+    const now = this.deps.clock.now();
+    if (current?.status !== 'False' || current.reason !== first.reason || current.message !== message) {
+      conditions = await reportError({
+        object: app,
+        error: message,
+        reason: first.reason,
+        conditionType,
+        conditions,
+        now,
+        recorder: this.deps.recorder,
+        logger,
+      });
+    } else {
+      logger.debug('still failing', { reason: first.reason });
+    }
+    const services = await this.services(app, rendered, errors, new Map());
+    const updates: ConditionUpdate[] = [healthyCondition(services)];
+    // An apply failure happens after rendering succeeded.
+    if (conditionType !== 'Rendered') updates.push(renderedCondition(rendered.length));
+    const status = buildStatus({
+      app,
+      phase: decidePhase({ failed: true, changed: false, healthy: false }),
+      services,
+      conditions,
+      updates,
+      appliedResources: recorded ?? app.status?.appliedResources ?? [],
+      now,
+    });
+    await this.writeStatus(app, status);
+    return errors.some((e) => e.retryable) ? { requeue: true } : {};
+  }
+
+  private asApplicationError(error: unknown, component: string): ApplicationError {
+    if (error instanceof ApplicationError) {
+      error.component ??= component;
+      return error;
+    }
+    return new ApplicationError('RenderError', `${scope(component)}: ${errorMessage(error)}`, {
+      component,
+      retryable: true,
+    });
+  }
+
+  private applyError(d: DesiredObject, error: unknown): ApplicationError {
+    const where = d.trait ? scope(d.component, d.trait) : scope(d.component);
+    const what = describeRef(refOf(d.object));
+    const detail = isApiError(error) ? (error.body.message ?? error.message) : errorMessage(error);
+    return isRejection(error)
+      ? new ApplicationError('ApplyRejected', `${where}: the API server rejects ${what}: ${detail}`, {
+          component: d.component,
+        })
+      : new ApplicationError('ApplyFailed', `${where}: applying ${what} failed: ${detail}`, {
+          component: d.component,
+          retryable: true,
+        });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Reading
+
+  private definition<T extends KubeObject>(
+    informers: readonly Informer<T>[],
+    namespace: string,
+    name: string,
+  ): T | undefined {
+    for (const informer of informers) {
+      const found = informer.get(keyOf(namespace, name));
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  private async workloadType(apiVersion: string, kind: string): Promise<string> {
+    const resource = await this.resourceFor(apiVersion, kind, undefined);
+    return resource.group ? `${resource.resource}.${resource.group}` : resource.resource;
+  }
+
+  private async resourceFor(
+    apiVersion: string,
+    kind: string,
+    component: string | undefined,
+  ): Promise<ResourceDescriptor> {
+    const watched = this.deps.watched.get(kindKey(apiVersion, kind));
+    if (watched && watched.resource.version === parseApiVersion(apiVersion).version) return watched.resource;
+    try {
+      return await this.deps.client.mapper.resourceFor(apiVersion, kind);
+    } catch (error) {
+      if (error instanceof NoKindMatchError) {
+        // Retried: the CRD may be installed later.
+        throw new ApplicationError(
+          'UnknownKind',
+          `${component ? `${scope(component)}: ` : ''}no API serves kind ${kind} in ${apiVersion}`,
+          { retryable: true, component },
+        );
+      }
+      throw error;
+    }
+  }
+
+  private async resourceOf(d: DesiredObject): Promise<ResourceDescriptor> {
+    const ref = refOf(d.object);
+    const resource = await this.resourceFor(ref.apiVersion, ref.kind, d.component);
+    if (!resource.namespaced) {
+      throw new ApplicationError(
+        'UnknownKind',
+        `${scope(d.component, d.trait)}: renders cluster-scoped ${ref.kind} ${ref.name}; only namespaced objects are supported`,
+        { component: d.component },
+      );
+    }
+    return resource;
+  }
+
+  /** The object from the cache (through the write memo) for watched kinds, else from the API. */
+  private async readLive(
+    ref: ObjectRef,
+    resource: ResourceDescriptor | undefined,
+  ): Promise<KubeObject | undefined> {
+    if (this.deps.watched.has(kindKey(ref.apiVersion, ref.kind))) return this.cached(ref);
+    const target = resource ?? (await this.resourceFor(ref.apiVersion, ref.kind, undefined));
+    return this.deps.client.tryGet(target, ref.name, ref.namespace);
+  }
+
+  private cached(ref: ObjectRef): KubeObject | undefined {
+    const watched = this.deps.watched.get(kindKey(ref.apiVersion, ref.kind));
+    if (!watched) return undefined;
+    return this.memo.read(
+      refKey(ref),
+      watched.informer.get(keyOf(ref.namespace, ref.name)),
+      this.deps.clock.now().getTime(),
+    );
+  }
+
+  /** ControllerRevisions in the namespace, including ones just written that the cache lacks. */
+  private revisionsIn(namespace: string): ControllerRevision[] {
+    const watched = this.deps.watched.get(REVISION_KIND);
+    if (!watched) return [];
+    const nowMs = this.deps.clock.now().getTime();
+    const byKey = new Map<string, ControllerRevision>();
+    for (const cached of watched.informer.list(namespace)) {
+      const ref = refOf({ ...cached, apiVersion: 'apps/v1', kind: 'ControllerRevision' });
+      const current = this.memo.read(refKey(ref), cached, nowMs);
+      if (current) byKey.set(refKey(ref), current as ControllerRevision);
+    }
+    const prefix = refKey({ apiVersion: 'apps/v1', kind: 'ControllerRevision', namespace, name: '' });
+    for (const key of this.memo.keysWithPrefix(prefix)) {
+      if (byKey.has(key)) continue;
+      const name = key.slice(prefix.length);
+      const current = this.memo.read(key, watched.informer.get(keyOf(namespace, name)), nowMs);
+      if (current) byKey.set(key, current as ControllerRevision);
+    }
+    return [...byKey.values()];
+  }
+
+  /** Objects of the watched kinds labelled with the Application and owned by it. */
+  private ownedObjects(app: Application): ObjectRef[] {
+    const refs: ObjectRef[] = [];
+    for (const [kind, watched] of this.deps.watched) {
+      if (kind === REVISION_KIND) continue;
+      for (const cached of watched.informer.list(app.metadata.namespace, {
+        matchLabels: { [LABEL_APP_NAME]: app.metadata.name },
+      })) {
+        const ref = {
+          ...refOf(cached),
+          apiVersion:
+            cached.apiVersion ??
+            `${watched.resource.group ? `${watched.resource.group}/` : ''}${watched.resource.version}`,
+          kind: cached.kind ?? watched.resource.kind,
+        };
+        const current = this.cached(ref);
+        if (current && isOwnedBy(current, app.metadata.uid) && !current.metadata?.deletionTimestamp)
+          refs.push(ref);
+      }
+    }
+    return refs;
+  }
+
+  /** Whether ensureApplied will write `desired` (what it sends also carries the applied hash). */
+  private needsApply(desired: KubeObject, live: KubeObject | undefined): boolean {
+    if (live === undefined) return true;
+    const intent = {
+      ...desired,
+      metadata: {
+        ...desired.metadata,
+        annotations: {
+          ...(desired.metadata?.annotations ?? {}),
+          [APPLIED_HASH_ANNOTATION]: contentHash(desired),
+        },
+      },
+    };
+    return !isSubset(intent, live);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Deleting
+
+  private async prune(app: Application, desired: readonly DesiredObject[], logger: Logger): Promise<void> {
+    const candidates = pruneCandidates(desired, this.ownedObjects(app), app.status?.appliedResources ?? []);
+    for (const candidate of candidates) {
+      const { ref } = candidate;
+      let resource: ResourceDescriptor;
+      try {
+        resource = await this.resourceFor(ref.apiVersion, ref.kind, undefined);
+      } catch (error) {
+        if (error instanceof ApplicationError) continue; // the kind is gone, and its objects with it
+        throw error;
+      }
+      const live = candidate.verified
+        ? this.cached(ref)
+        : await this.deps.client.tryGet(resource, ref.name, ref.namespace);
+      if (!live || !isOwnedBy(live, app.metadata.uid) || live.metadata?.deletionTimestamp) continue;
+      await this.delete(resource, ref, live);
+      logger.info('pruned', { object: describeRef(ref) });
+    }
+  }
+
+  private async collectRevisions(
+    app: Application,
+    rendered: readonly RenderedComponent[],
+    desired: readonly DesiredObject[],
+    logger: Logger,
+  ): Promise<void> {
+    const namespace = app.metadata.namespace;
+    const owned = this.revisionsIn(namespace).filter((r) => isOwnedBy(r, app.metadata.uid));
+    const rollouts = [
+      ...(this.deps.watched.get(ROLLOUT_KIND)?.informer.list(namespace) ?? []),
+      ...desired
+        .filter((d) => kindKey(d.object.apiVersion ?? '', d.object.kind ?? '') === ROLLOUT_KIND)
+        .map((d) => d.object),
+    ] as RolloutReferences[];
+    const workloads = WORKLOAD_KINDS.flatMap((k) => this.deps.watched.get(k)?.informer.list(namespace) ?? []);
+    const keep = referencedRevisions(rollouts, workloads);
+    for (const c of rendered) keep.add(c.revision.name);
+    const names = revisionsToCollect({
+      components: rendered.map((c) => c.name),
+      owned,
+      limit: this.deps.revisionLimit,
+      keep,
+    });
+    const resource = this.deps.watched.get(REVISION_KIND)?.resource;
+    if (!resource) return;
+    for (const name of names) {
+      const ref = { apiVersion: 'apps/v1', kind: 'ControllerRevision', namespace, name };
+      await this.delete(resource, ref, this.cached(ref));
+      logger.info('collected revision', { revision: name });
+    }
+  }
+
+  private async delete(
+    resource: ResourceDescriptor,
+    ref: ObjectRef,
+    before: KubeObject | undefined,
+  ): Promise<void> {
+    try {
+      await this.deps.client.delete(resource, ref.name, {
+        namespace: ref.namespace,
+        propagationPolicy: 'Background',
+      });
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+    this.memo.wrote(refKey(ref), before, undefined, this.deps.clock.now().getTime());
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Status
+
+  /** services[] in spec order: health for rendered components, the error for failed ones. */
+  private async services(
+    app: Application,
+    rendered: readonly RenderedComponent[],
+    errors: readonly ApplicationError[],
+    known: ReadonlyMap<string, KubeObject | undefined>,
+  ): Promise<ServiceStatus[]> {
+    const namespace = app.metadata.namespace;
+    const lookup = (ref: ObjectRef): KubeObject | undefined => {
+      const key = refKey(ref);
+      return known.has(key) ? known.get(key) : this.cached(ref);
+    };
+    const services: ServiceStatus[] = [];
+    const listed = new Set<string>();
+    for (const component of app.spec?.components ?? []) {
+      if (listed.has(component.name)) continue;
+      listed.add(component.name);
+      const failures = errors.filter((e) => e.component === component.name);
+      const done = rendered.find((c) => c.name === component.name);
+      if (failures.length > 0 || !done) {
+        services.push({
+          name: component.name,
+          namespace,
+          healthy: false,
+          message: failures.map((e) => e.message).join('; ') || 'not rendered',
+        });
+        continue;
+      }
+      services.push(await componentHealth(this.deps.engine, done, namespace, lookup));
+    }
+    return services;
+  }
+
+  private async writeStatus(app: Application, status: ApplicationStatus): Promise<void> {
+    const desired: Application = {
+      apiVersion: APPLICATION_API_VERSION,
+      kind: APPLICATION_KIND,
+      metadata: { name: app.metadata.name, namespace: app.metadata.namespace },
+      spec: {},
+      status,
+    };
+    const { spec: _spec, ...body } = desired;
+    const result = await ensureStatusApplied(this.deps.client, body as Application, app);
+    if (result.applied) {
+      this.memo.wrote(
+        refKey(applicationRef(app.metadata.namespace, app.metadata.name)),
+        app,
+        result.object,
+        this.deps.clock.now().getTime(),
+      );
+    }
+  }
+}
+
+function mergeRecorded(
+  previous: readonly AppliedResource[] | undefined,
+  current: readonly AppliedResource[],
+): AppliedResource[] {
+  const byKey = new Map<string, AppliedResource>();
+  for (const r of [...(previous ?? []), ...current]) byKey.set(refKey(r), r);
+  return [...byKey.values()];
+}

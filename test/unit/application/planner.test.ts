@@ -1,0 +1,297 @@
+// The pure planner: what gets applied (labels, owner, namespace, order), what a manageWorkload
+// trait changes, which objects are pruned, and the phase/status decisions.
+import {
+  appliedResources,
+  buildStatus,
+  decidePhase,
+  desiredObjects,
+  healthyCondition,
+  invalidObjects,
+  pruneCandidates,
+  renderedCondition,
+  unhealthySummary,
+  type DesiredObject,
+} from '../../../controllers/application/planner.js';
+import type { RenderedComponent, RenderedTrait } from '../../../controllers/application/render.js';
+import type { JsonObject } from '../../../controllers/application/types.js';
+import { APP_UID, NAMESPACE, application, revision } from './fixtures.js';
+
+const app = application([]);
+
+function trait(type: string, outputs: Record<string, JsonObject>, manageWorkload = false): RenderedTrait {
+  return {
+    type,
+    properties: {},
+    manageWorkload,
+    outputs,
+    definition: { metadata: { name: type } },
+  };
+}
+
+function component(overrides: Partial<RenderedComponent> = {}): RenderedComponent {
+  const traits = overrides.traits ?? [];
+  return {
+    name: 'web',
+    type: 'webservice',
+    properties: {},
+    definition: { metadata: { name: 'webservice' } },
+    workload: {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: NAMESPACE, labels: { 'app.oam.dev/component': 'web' } },
+      spec: { replicas: 2 },
+    },
+    workloadType: 'deployments.apps',
+    workloadDefinition: { apiVersion: 'apps/v1', kind: 'Deployment' },
+    auxiliary: {
+      webserviceExpose: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { ports: [] } },
+    },
+    revision: { name: 'web-v1', number: 1, hash: 'abc' },
+    revisionData: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: {}, spec: { replicas: 2 } },
+    context: {},
+    ...overrides,
+    traits,
+    managedBy: overrides.managedBy ?? traits.find((t) => t.manageWorkload),
+  };
+}
+
+const rolloutTrait = () =>
+  trait(
+    'rollout',
+    {
+      rollout: {
+        apiVersion: 'standard.oam.dev/v1alpha1',
+        kind: 'Rollout',
+        metadata: { name: 'web', namespace: 'elsewhere' },
+        spec: { targetRevisionName: 'web-v1' },
+      },
+    },
+    true,
+  );
+
+const byKind = (desired: DesiredObject[], kind: string) => desired.filter((d) => d.object.kind === kind);
+
+describe('desiredObjects', () => {
+  test('revision first, then workload, auxiliary outputs and trait outputs, all owned by the Application', () => {
+    const desired = desiredObjects(app, [component({ traits: [trait('scaler', {})] })]);
+    expect(desired.map((d) => `${d.role}:${d.object.kind}`)).toEqual([
+      'revision:ControllerRevision',
+      'workload:Deployment',
+      'auxiliary:Service',
+    ]);
+    for (const d of desired) {
+      expect(d.object.metadata?.namespace).toBe(NAMESPACE);
+      expect(d.object.metadata?.ownerReferences).toEqual([
+        {
+          apiVersion: 'core.oam.dev/v1beta1',
+          kind: 'Application',
+          name: 'rollout-trait-test',
+          uid: APP_UID,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ]);
+    }
+  });
+
+  test('the ControllerRevision carries the contract labels, revision number and data', () => {
+    const [rev] = desiredObjects(app, [component()]);
+    expect(rev?.object).toMatchObject({
+      apiVersion: 'apps/v1',
+      kind: 'ControllerRevision',
+      metadata: {
+        name: 'web-v1',
+        labels: {
+          'controller.oam.dev/component': 'web',
+          'app.oam.dev/component': 'web',
+          'app.oam.dev/name': 'rollout-trait-test',
+          'app.oam.dev/component-revision-hash': 'abc',
+        },
+      },
+      revision: 1,
+      data: { kind: 'Deployment', spec: { replicas: 2 } },
+    });
+  });
+
+  test('a reused revision keeps its stored data and number (ControllerRevision data is immutable)', () => {
+    const existing = revision('web-v3', { component: 'web', number: 3, hash: 'abc' });
+    const [rev] = desiredObjects(app, [
+      component({ revision: { name: 'web-v3', number: 3, hash: 'abc', existing } }),
+    ]);
+    expect(rev?.object['data']).toEqual(existing.data);
+    expect(rev?.object['revision']).toBe(3);
+  });
+
+  test('workload and outputs get app, component and revision labels; trait outputs their type', () => {
+    const desired = desiredObjects(app, [
+      component({
+        traits: [trait('ihpa', { ihpa: { apiVersion: 'x/v1', kind: 'IHPA', metadata: { name: 'web' } } })],
+      }),
+    ]);
+    const labels = (kind: string) => byKind(desired, kind)[0]?.object.metadata?.labels;
+    expect(labels('Deployment')).toEqual({
+      'app.oam.dev/component': 'web',
+      'app.oam.dev/name': 'rollout-trait-test',
+      'app.oam.dev/revision': 'web-v1',
+    });
+    expect(labels('Service')).toMatchObject({
+      'trait.oam.dev/type': 'AuxiliaryWorkload',
+      'trait.oam.dev/resource': 'webserviceExpose',
+      'app.oam.dev/revision': 'web-v1',
+    });
+    expect(labels('IHPA')).toMatchObject({ 'trait.oam.dev/type': 'ihpa', 'trait.oam.dev/resource': 'ihpa' });
+    expect(labels('IHPA')?.['trait.oam.dev/manage-workload']).toBeUndefined();
+  });
+
+  test('a manageWorkload trait: the workload is not applied, its outputs are marked, the Service still is', () => {
+    const desired = desiredObjects(app, [component({ traits: [rolloutTrait()] })]);
+    expect(byKind(desired, 'Deployment')).toEqual([]);
+    expect(byKind(desired, 'Service')).toHaveLength(1);
+    const rollout = byKind(desired, 'Rollout')[0];
+    expect(rollout?.trait).toBe('rollout');
+    expect(rollout?.object.metadata?.namespace).toBe(NAMESPACE);
+    expect(rollout?.object.metadata?.labels).toEqual({
+      'app.oam.dev/component': 'web',
+      'app.oam.dev/name': 'rollout-trait-test',
+      'app.oam.dev/revision': 'web-v1',
+      'trait.oam.dev/type': 'rollout',
+      'trait.oam.dev/resource': 'rollout',
+      'trait.oam.dev/manage-workload': 'true',
+    });
+  });
+
+  test('status in a rendered object is never applied', () => {
+    const desired = desiredObjects(app, [
+      component({
+        auxiliary: { x: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, status: { a: 1 } } },
+      }),
+    ]);
+    expect(byKind(desired, 'ConfigMap')[0]?.object['status']).toBeUndefined();
+  });
+
+  test('invalidObjects reports clashes and unnamed objects', () => {
+    const a = component();
+    const b = component({ name: 'api', revision: { name: 'api-v1', number: 1, hash: 'x' } });
+    const clashes = invalidObjects(desiredObjects(app, [a, b]));
+    expect(clashes).toEqual([
+      'Deployment team-a/web is rendered by both component "web" and component "api"',
+      'Service team-a/web is rendered by both component "web" and component "api"',
+    ]);
+    const unnamed = component({ auxiliary: { x: { apiVersion: 'v1', kind: 'ConfigMap', metadata: {} } } });
+    expect(invalidObjects(desiredObjects(app, [unnamed]))).toEqual([
+      'component "web": renders an object without apiVersion, kind or metadata.name',
+    ]);
+    expect(invalidObjects(desiredObjects(app, [a]))).toEqual([]);
+  });
+
+  test('appliedResources records everything but revisions', () => {
+    expect(appliedResources(desiredObjects(app, [component({ traits: [rolloutTrait()] })]))).toEqual([
+      { apiVersion: 'v1', kind: 'Service', namespace: NAMESPACE, name: 'web', component: 'web' },
+      {
+        apiVersion: 'standard.oam.dev/v1alpha1',
+        kind: 'Rollout',
+        namespace: NAMESPACE,
+        name: 'web',
+        component: 'web',
+        trait: 'rollout',
+      },
+    ]);
+  });
+});
+
+describe('pruneCandidates', () => {
+  const desired = desiredObjects(app, [component()]);
+  const ref = (apiVersion: string, kind: string, name: string) => ({
+    apiVersion,
+    kind,
+    namespace: NAMESPACE,
+    name,
+  });
+
+  test('owned objects no longer rendered are pruned; rendered ones are not', () => {
+    const candidates = pruneCandidates(
+      desired,
+      [ref('apps/v1', 'Deployment', 'web'), ref('apps/v1', 'Deployment', 'old'), ref('v1', 'Service', 'web')],
+      [],
+    );
+    expect(candidates).toEqual([{ ref: ref('apps/v1', 'Deployment', 'old'), verified: true }]);
+  });
+
+  test('identity ignores the API version', () => {
+    expect(pruneCandidates(desired, [ref('apps/v1beta2', 'Deployment', 'web')], [])).toEqual([]);
+  });
+
+  test('objects known only from status.appliedResources are candidates to verify', () => {
+    const recorded = [
+      { ...ref('v1', 'ConfigMap', 'gone'), component: 'web' },
+      { ...ref('v1', 'Service', 'web'), component: 'web' },
+    ];
+    expect(pruneCandidates(desired, [], recorded)).toEqual([
+      { ref: ref('v1', 'ConfigMap', 'gone'), verified: false },
+    ]);
+  });
+
+  test('ControllerRevisions are left to the history rules', () => {
+    expect(pruneCandidates(desired, [ref('apps/v1', 'ControllerRevision', 'web-v0')], [])).toEqual([]);
+  });
+});
+
+describe('phase and status', () => {
+  test('decidePhase', () => {
+    expect(decidePhase({ failed: true, changed: true, healthy: true })).toBe('workflowFailed');
+    expect(decidePhase({ failed: false, changed: true, healthy: true })).toBe('rendering');
+    expect(decidePhase({ failed: false, changed: false, healthy: true })).toBe('running');
+    expect(decidePhase({ failed: false, changed: false, healthy: false })).toBe('unhealthy');
+  });
+
+  test('unhealthySummary names unhealthy components and traits, once each', () => {
+    expect(
+      unhealthySummary([
+        { name: 'a', healthy: true },
+        {
+          name: 'b',
+          healthy: false,
+          message: 'Ready:1/3',
+          traits: [
+            { type: 'ihpa', healthy: true },
+            { type: 'rollout', healthy: false, message: 'rollingInBatches' },
+          ],
+        },
+        { name: 'c', healthy: false, message: 'component "c": trait "x": TraitDefinition "x" not found' },
+      ]),
+    ).toBe(
+      'component "b" unhealthy: Ready:1/3, trait "rollout" (rollingInBatches); component "c": trait "x": TraitDefinition "x" not found',
+    );
+  });
+
+  test('buildStatus sets observedGeneration and phase and keeps unchanged conditions as they were', () => {
+    const t0 = new Date('2024-01-01T00:00:00Z');
+    const t1 = new Date('2024-01-01T01:00:00Z');
+    const services = [{ name: 'web', healthy: true }];
+    const first = buildStatus({
+      app: application([], { generation: 4 }),
+      phase: 'running',
+      services,
+      conditions: undefined,
+      updates: [renderedCondition(1), healthyCondition(services)],
+      appliedResources: [],
+      now: t0,
+    });
+    expect(first.observedGeneration).toBe(4);
+    expect(first.status).toBe('running');
+    expect(first.conditions?.map((c) => [c.type, c.status, c.message])).toEqual([
+      ['Rendered', 'True', '1 component rendered'],
+      ['Healthy', 'True', 'every component and trait is healthy'],
+    ]);
+    const again = buildStatus({
+      app: application([], { generation: 4 }),
+      phase: 'running',
+      services,
+      conditions: first.conditions,
+      updates: [renderedCondition(1), healthyCondition(services)],
+      appliedResources: [],
+      now: t1,
+    });
+    expect(again.conditions).toEqual(first.conditions);
+  });
+});

@@ -1,0 +1,404 @@
+// The reconciler against an in-memory API server, counting requests: what the first reconcile
+// writes, that a no-op reconcile writes nothing, that bad input touches nothing running (only the
+// status and one Warning Event), pruning, and the revision history limit.
+import { createCueEngine, type CueEngine } from '../../../cuelang-wasm/index.js';
+import {
+  ApplicationReconciler,
+  kindKey,
+  type WatchedKind,
+} from '../../../controllers/application/reconciler.js';
+import {
+  cloneSetResource,
+  ihpaResource,
+  rolloutResource,
+  type Application,
+  type ApplicationComponent,
+  type ComponentDefinition,
+  type TraitDefinition,
+} from '../../../controllers/application/types.js';
+import { KubeClient, isWriteVerb, type RequestRecord } from '../../../controllers/kit/client.js';
+import { FakeClock } from '../../../controllers/kit/clock.js';
+import { builtin, type ResourceDescriptor } from '../../../controllers/kit/discovery.js';
+import { EventRecorder } from '../../../controllers/kit/events.js';
+import { Informer, type ListWatch } from '../../../controllers/kit/informer.js';
+import { silentLogger } from '../../../controllers/kit/log.js';
+import { formatApiVersion, type KubeObject } from '../../../controllers/kit/objects.js';
+import { FakeTransport } from '../kit/fake-transport.js';
+import { FakeApi, type StoredObject } from './fake-api.js';
+import { NAMESPACE, application, seedApplication, shippedDefinitions } from './fixtures.js';
+
+const never: ListWatch<never> = {
+  description: 'test cache',
+  list: () => Promise.reject(new Error('not started in tests')),
+  watch: () => ({
+    [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new Error('not started in tests')) }),
+  }),
+};
+
+function cache<T extends KubeObject>(): Informer<T> {
+  return new Informer<T>(never as unknown as ListWatch<T>);
+}
+
+const collection = (resource: ResourceDescriptor) =>
+  `${resource.group ? `/apis/${resource.group}` : '/api'}/${resource.version}/namespaces/${NAMESPACE}/${resource.resource}`;
+const APPS = collection({
+  group: 'core.oam.dev',
+  version: 'v1beta1',
+  resource: 'applications',
+  kind: 'Application',
+  namespaced: true,
+});
+const DEPLOYMENTS = collection(builtin.Deployment);
+const REVISIONS = collection(builtin.ControllerRevision);
+const ROLLOUTS = collection(rolloutResource);
+const EVENTS = collection(builtin.Event);
+
+interface World {
+  api: FakeApi;
+  requests: RequestRecord[];
+  reconciler: ApplicationReconciler;
+  applications: Informer<Application>;
+  watched: Map<string, WatchedKind>;
+  /** Lets the caches catch up with the API server (what watches do). */
+  sync(): void;
+  /** Stores the Application (a user's `kubectl apply`) and lets the caches catch up. */
+  setApp(components: ApplicationComponent[]): void;
+  reconcile(): Promise<unknown>;
+  writes(): RequestRecord[];
+  writesSince(mark: number): RequestRecord[];
+}
+
+let engine: CueEngine;
+beforeAll(async () => {
+  engine = await createCueEngine({ isolation: 'inline' });
+});
+afterAll(async () => {
+  await engine.close();
+});
+
+function world({ revisionLimit = 10 } = {}): World {
+  const api = new FakeApi();
+  const requests: RequestRecord[] = [];
+  const client = new KubeClient(new FakeTransport(api.handle), { observer: (r) => requests.push(r) });
+  const clock = new FakeClock();
+  const applications = cache<Application>();
+  const componentDefinitions = cache<ComponentDefinition>();
+  const traitDefinitions = cache<TraitDefinition>();
+  const definitions = shippedDefinitions();
+  componentDefinitions.store.replace([...definitions.components.values()]);
+  traitDefinitions.store.replace([...definitions.traits.values()]);
+  const watched = new Map<string, WatchedKind>();
+  for (const resource of [
+    builtin.Deployment,
+    builtin.Service,
+    builtin.ControllerRevision,
+    rolloutResource,
+    cloneSetResource,
+    ihpaResource,
+  ]) {
+    watched.set(kindKey(formatApiVersion(resource.group, resource.version), resource.kind), {
+      resource,
+      informer: cache<KubeObject>(),
+    });
+  }
+  const reconciler = new ApplicationReconciler({
+    client,
+    clock,
+    recorder: new EventRecorder(client, { component: 'application-controller', clock }),
+    engine,
+    applications,
+    componentDefinitions: [componentDefinitions],
+    traitDefinitions: [traitDefinitions],
+    watched,
+    revisionLimit,
+  });
+  const sync = () => {
+    applications.store.replace(api.list(APPS) as unknown as Application[]);
+    for (const { resource, informer } of watched.values()) {
+      informer.store.replace(
+        api.list(collection(resource)).map((o) => ({
+          ...o,
+          apiVersion: formatApiVersion(resource.group, resource.version),
+          kind: resource.kind,
+        })),
+      );
+    }
+  };
+  let generation = 0;
+  const w: World = {
+    api,
+    requests,
+    reconciler,
+    applications,
+    watched,
+    sync,
+    setApp: (components) => {
+      const current = api.get(APPS, 'rollout-trait-test');
+      const app = application(components, { generation: ++generation });
+      const stored: StoredObject = {
+        ...(app as unknown as StoredObject),
+        metadata: { ...app.metadata, uid: current?.metadata.uid ?? app.metadata.uid },
+        ...(current?.['status'] ? { status: current['status'] } : {}),
+      };
+      api.put(APPS, stored);
+      const saved = api.get(APPS, 'rollout-trait-test') as StoredObject;
+      saved.metadata.generation = generation;
+      sync();
+    },
+    reconcile: () =>
+      reconciler.reconcile({
+        key: `${NAMESPACE}/rollout-trait-test`,
+        namespace: NAMESPACE,
+        name: 'rollout-trait-test',
+        logger: silentLogger(),
+      }),
+    writes: () => requests.filter((r) => isWriteVerb(r.verb)),
+    writesSince: (mark) => requests.slice(mark).filter((r) => isWriteVerb(r.verb)),
+  };
+  return w;
+}
+
+const status = (w: World) => w.api.get(APPS, 'rollout-trait-test')?.['status'] as Application['status'];
+const describeWrite = (r: RequestRecord) =>
+  r.resource?.kind === 'Event'
+    ? `${r.verb} Event` // generated name
+    : `${r.verb} ${r.resource?.kind ?? '?'}${r.subresource ? `/${r.subresource}` : ''} ${r.name ?? ''}`;
+const seed = (index: number) => seedApplication(index).spec.components ?? [];
+
+describe('ApplicationReconciler', () => {
+  test('first release: revision and Rollout applied after a dry run, then status; the next reconciles are quiet', async () => {
+    const w = world();
+    w.setApp(seed(0));
+    await w.reconcile();
+    expect(w.writes().map(describeWrite)).toEqual([
+      'apply ControllerRevision express-server-v1', // dry run
+      'apply Rollout express-server', // dry run
+      'apply ControllerRevision express-server-v1',
+      'create Event',
+      'apply Rollout express-server',
+      'apply Application/status rollout-trait-test',
+    ]);
+    expect(w.requests.filter((r) => r.path.includes('dryRun=All'))).toHaveLength(2);
+    const revision = w.api.get(REVISIONS, 'express-server-v1');
+    expect(revision?.metadata.labels).toMatchObject({
+      'controller.oam.dev/component': 'express-server',
+      'app.oam.dev/name': 'rollout-trait-test',
+    });
+    expect(revision?.['revision']).toBe(1);
+    expect(w.api.get(ROLLOUTS, 'express-server')?.['spec']).toMatchObject({
+      targetRevisionName: 'express-server-v1',
+    });
+    expect(w.api.list(DEPLOYMENTS)).toEqual([]);
+    expect(status(w)?.status).toBe('rendering');
+
+    // The watches deliver what was written: health is judged, the phase settles.
+    w.sync();
+    let mark = w.requests.length;
+    await w.reconcile();
+    expect(w.writesSince(mark).map(describeWrite)).toEqual(['apply Application/status rollout-trait-test']);
+    expect(status(w)?.status).toBe('unhealthy');
+
+    // Nothing changed: zero writes, and zero reads too (everything comes from the caches).
+    w.sync();
+    mark = w.requests.length;
+    await w.reconcile();
+    await w.reconcile();
+    expect(w.requests.slice(mark)).toEqual([]);
+
+    // The Rollout reports success: one status write, phase running.
+    const rollout = w.api.get(ROLLOUTS, 'express-server') as StoredObject;
+    w.api.put(ROLLOUTS, {
+      ...rollout,
+      status: { batchRollingState: 'batchReady', rollingState: 'rolloutSucceed' },
+    });
+    w.sync();
+    mark = w.requests.length;
+    await w.reconcile();
+    expect(w.writesSince(mark).map(describeWrite)).toEqual(['apply Application/status rollout-trait-test']);
+    expect(status(w)?.status).toBe('running');
+    expect(status(w)?.services).toEqual([
+      {
+        name: 'express-server',
+        namespace: NAMESPACE,
+        healthy: true,
+        workloadDefinition: { apiVersion: 'apps/v1', kind: 'Deployment' },
+        traits: [{ type: 'rollout', healthy: true, message: 'rolloutSucceed' }],
+      },
+    ]);
+  });
+
+  test('a stale cache right after the writes does not cause them again', async () => {
+    const w = world();
+    w.setApp(seed(0));
+    await w.reconcile();
+    // No sync: the caches still show the Application as it was before its status was written,
+    // and none of the objects. Only the phase moves on (rendering → unhealthy).
+    let mark = w.requests.length;
+    await w.reconcile();
+    expect(w.writesSince(mark).map(describeWrite)).toEqual(['apply Application/status rollout-trait-test']);
+    expect(status(w)?.status).toBe('unhealthy');
+    mark = w.requests.length;
+    await w.reconcile();
+    expect(w.writesSince(mark)).toEqual([]);
+  });
+
+  test('the upgrade creates express-server-v2 and retargets the Rollout; the same spec again creates nothing', async () => {
+    const w = world();
+    w.setApp(seed(0));
+    await w.reconcile();
+    w.setApp(seed(1));
+    await w.reconcile();
+    w.sync();
+    expect(w.api.list(REVISIONS).map((r) => [r.metadata.name, r['revision']])).toEqual([
+      ['express-server-v1', 1],
+      ['express-server-v2', 2],
+    ]);
+    expect(w.api.get(ROLLOUTS, 'express-server')?.['spec']).toMatchObject({
+      targetRevisionName: 'express-server-v2',
+      rolloutPlan: { batchPartition: 0 },
+    });
+    w.setApp(seed(2));
+    await w.reconcile();
+    w.sync();
+    expect(w.api.list(REVISIONS)).toHaveLength(2);
+    expect(w.api.get(ROLLOUTS, 'express-server')?.['spec']).not.toHaveProperty('rolloutPlan.batchPartition');
+  });
+
+  test('bad input: only the status and one Warning Event are written; a repeat writes nothing', async () => {
+    const w = world();
+    w.setApp(seed(0));
+    await w.reconcile();
+    w.sync();
+    await w.reconcile();
+    w.sync();
+    const rolloutBefore = structuredClone(w.api.get(ROLLOUTS, 'express-server'));
+
+    const bad = structuredClone(seed(1));
+    (bad[0]?.traits?.[0]?.properties as Record<string, unknown>)['targetSize'] = 'five';
+    w.setApp(bad);
+    let mark = w.requests.length;
+    await w.reconcile();
+    expect(w.writesSince(mark).map(describeWrite)).toEqual([
+      'create Event',
+      'apply Application/status rollout-trait-test',
+    ]);
+    const event = w.api.list(EVENTS)[0];
+    expect(w.api.list(EVENTS).map((e) => [e['type'], e['reason']])).toContainEqual([
+      'Warning',
+      'RenderError',
+    ]);
+    expect(event).toBeDefined();
+    expect(w.api.get(ROLLOUTS, 'express-server')).toEqual(rolloutBefore);
+    expect(w.api.get(REVISIONS, 'express-server-v2')).toBeUndefined();
+    const failed = status(w);
+    expect(failed?.status).toBe('workflowFailed');
+    const rendered = failed?.conditions?.find((c) => c.type === 'Rendered');
+    expect(rendered).toMatchObject({ status: 'False', reason: 'RenderError' });
+    expect(rendered?.message).toMatch(
+      /^component "express-server": trait "rollout": parameter\.targetSize: conflicting values int and "five"/,
+    );
+    expect(failed?.services?.[0]).toMatchObject({ name: 'express-server', healthy: false });
+
+    w.sync();
+    mark = w.requests.length;
+    await w.reconcile();
+    expect(w.writesSince(mark)).toEqual([]);
+  });
+
+  test('an object the API server rejects: the dry run stops everything, the new revision included', async () => {
+    const w = world();
+    w.setApp(seed(0));
+    await w.reconcile();
+    w.sync();
+    w.api.reject = (obj) =>
+      obj.kind === 'Rollout' &&
+      (obj['spec'] as { rolloutPlan: { targetSize: number } }).rolloutPlan.targetSize > 100
+        ? {
+            status: 422,
+            body: {
+              kind: 'Status',
+              code: 422,
+              reason: 'Invalid',
+              message: 'spec.rolloutPlan.targetSize: too large',
+            },
+          }
+        : undefined;
+    const huge = structuredClone(seed(1));
+    (huge[0]?.traits?.[0]?.properties as Record<string, unknown>)['targetSize'] = 1000;
+    w.setApp(huge);
+    const mark = w.requests.length;
+    await w.reconcile();
+    const writes = w.writesSince(mark);
+    expect(writes.filter((r) => !r.path.includes('dryRun=All')).map(describeWrite)).toEqual([
+      'create Event',
+      'apply Application/status rollout-trait-test',
+    ]);
+    expect(w.api.get(REVISIONS, 'express-server-v2')).toBeUndefined();
+    const applied = status(w)?.conditions?.find((c) => c.type === 'Applied');
+    expect(applied).toMatchObject({ status: 'False', reason: 'ApplyRejected' });
+    expect(applied?.message).toBe(
+      'component "express-server": trait "rollout": the API server rejects Rollout team-a/express-server: spec.rolloutPlan.targetSize: too large',
+    );
+    expect(status(w)?.status).toBe('workflowFailed');
+  });
+
+  test('a removed component is pruned with its revisions; nothing else is deleted', async () => {
+    const w = world();
+    const worker = (name: string): ApplicationComponent => ({
+      name,
+      type: 'worker',
+      properties: { image: 'busybox' },
+    });
+    w.setApp([worker('a'), worker('b')]);
+    await w.reconcile();
+    w.sync();
+    // Someone else's Deployment carrying our label but not our owner reference stays.
+    w.api.put(DEPLOYMENTS, {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'b-v9', namespace: NAMESPACE, labels: { 'app.oam.dev/name': 'rollout-trait-test' } },
+    });
+    expect(
+      w.api
+        .list(DEPLOYMENTS)
+        .map((d) => d.metadata.name)
+        .sort(),
+    ).toEqual(['a', 'b', 'b-v9']);
+    w.setApp([worker('a')]);
+    const mark = w.requests.length;
+    await w.reconcile();
+    expect(
+      w
+        .writesSince(mark)
+        .filter((r) => r.verb === 'delete')
+        .map(describeWrite),
+    ).toEqual(['delete Deployment b', 'delete ControllerRevision b-v1']);
+    expect(
+      w.api
+        .list(DEPLOYMENTS)
+        .map((d) => d.metadata.name)
+        .sort(),
+    ).toEqual(['a', 'b-v9']);
+    expect(w.api.list(REVISIONS).map((r) => r.metadata.name)).toEqual(['a-v1']);
+    expect(status(w)?.appliedResources?.map((r) => `${r.kind}/${r.name}`)).toEqual(['Deployment/a']);
+  });
+
+  test('the revision history keeps `limit` revisions, never the ones in use', async () => {
+    const w = world({ revisionLimit: 2 });
+    const web = (image: string): ApplicationComponent[] => [
+      { name: 'web', type: 'worker', properties: { image } },
+    ];
+    for (const image of ['a', 'b', 'c', 'd']) {
+      w.setApp(web(image));
+      await w.reconcile();
+      w.sync();
+    }
+    expect(
+      w.api
+        .list(REVISIONS)
+        .map((r) => r.metadata.name)
+        .sort(),
+    ).toEqual(['web-v3', 'web-v4']);
+    expect(w.api.get(DEPLOYMENTS, 'web')?.metadata.labels?.['app.oam.dev/revision']).toBe('web-v4');
+  });
+});
