@@ -9,15 +9,17 @@
 //   --controllers <a,b>            run only these controllers (default: all)
 //   --namespace <ns>               watch namespaced kinds in this namespace only (default: all)
 //   --prometheus-address, --metrics-server-addr, --algorithm-job-image   portrait generation
+//   --grpc-metrics-addr            metrics gRPC service for algorithm jobs (default 127.0.0.1:9090)
 //   --webhook-host, --webhook-port, --webhook-cert-dir, --webhook-service   readiness-gate webhook
 //
 // Credentials: $KUBECONFIG, else <repo>/.cluster/kubeconfig, else the in-cluster service account.
 
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-import { realClock } from './kit/clock.js';
+import type { KubeClient } from './kit/client.js';
+import { realClock, type Clock } from './kit/clock.js';
 import { FlagError, flagUsage, parseFlags, type FlagDefinition } from './kit/flags.js';
 import { podNamespace, resolveKubeConfig } from './kit/kubeconfig.js';
 import { createLogger, errorMessage, type Logger } from './kit/log.js';
@@ -63,6 +65,11 @@ const flagSpec = {
     default: 'kapacity-grpc-service.kapacity-system:9090',
     help: 'METRICS_SERVER_ADDR given to predictive algorithm jobs',
   },
+  'grpc-metrics-addr': {
+    type: 'string',
+    default: '127.0.0.1:9090',
+    help: 'bind address of the metrics gRPC service (the grpc-metrics controller)',
+  },
   'algorithm-job-image': {
     type: 'string',
     default: 'ghcr.io/traas-stack/kapacity-algorithm-horizontal-predictive:latest',
@@ -92,8 +99,9 @@ const flagSpec = {
   help: { type: 'boolean', default: false, help: 'print this help' },
 } satisfies Record<string, FlagDefinition>;
 
-async function install(manager: Manager, logger: Logger): Promise<void> {
-  const stages = [join(repoRoot, 'definitions', 'crds'), join(repoRoot, 'definitions', 'generated')];
+/** `--install` (and `rollscale install`): the CRDs, then the generated definitions, from `root`. */
+export async function install(client: KubeClient, clock: Clock, logger: Logger, root = repoRoot): Promise<void> {
+  const stages = [join(root, 'definitions', 'crds'), join(root, 'definitions', 'generated')];
   for (const dir of stages) {
     if (!existsSync(dir)) {
       logger.info('nothing to install', { dir });
@@ -101,15 +109,16 @@ async function install(manager: Manager, logger: Logger): Promise<void> {
     }
     const objects = loadManifests(dir);
     logger.info('installing', { dir, objects: objects.length });
-    await applyManifests(manager.client, objects, { clock: manager.clock, logger });
+    await applyManifests(client, objects, { clock, logger });
   }
 }
 
-async function main(): Promise<number> {
+/** Runs the controllers with command-line `argv`; resolves with the process exit code. */
+export async function run(argv: readonly string[]): Promise<number> {
   const logger = createLogger();
   let flags;
   try {
-    flags = parseFlags(process.argv.slice(2), flagSpec);
+    flags = parseFlags(argv, flagSpec);
   } catch (error) {
     if (!(error instanceof FlagError)) throw error;
     console.error(`${error.message}\n\nflags:\n${flagUsage(flagSpec)}`);
@@ -123,6 +132,7 @@ async function main(): Promise<number> {
   for (const flag of [
     'prometheus-address',
     'metrics-server-addr',
+    'grpc-metrics-addr',
     'algorithm-job-image',
     'webhook-host',
     'webhook-port',
@@ -147,7 +157,7 @@ async function main(): Promise<number> {
   });
   logger.info('connecting', { kubeconfig: origin, server: manager.client.host });
 
-  if (flags.install) await install(manager, logger);
+  if (flags.install) await install(manager.client, manager.clock, logger);
   const wanted = flags.controllers
     ? flags.controllers.split(',').map((c) => c.trim())
     : controllers.map((c) => c.name);
@@ -173,14 +183,30 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    createLogger().error('fatal', {
-      error: errorMessage(error),
-      stack: error instanceof Error ? error.stack : undefined,
-    });
-    // Give the logger's stream a moment to flush before exiting.
-    setTimeout(() => process.exit(1), 100);
-  },
-);
+/** `run`, then exit the process with its code (a fatal error is logged and exits 1). */
+export function runAndExit(argv: readonly string[]): void {
+  run(argv).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      createLogger().error('fatal', {
+        error: errorMessage(error),
+        stack: error instanceof Error ? error.stack : undefined,
+      });
+      // Give the logger's stream a moment to flush before exiting.
+      setTimeout(() => process.exit(1), 100);
+    },
+  );
+}
+
+/** Started as a program (npm start, node dist/controllers/main.js), not imported (by the CLI). */
+function isEntrypoint(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return pathToFileURL(realpathSync(entry)).href === import.meta.url;
+  } catch {
+    return false;
+  }
+}
+
+if (isEntrypoint()) runAndExit(process.argv.slice(2));

@@ -9,6 +9,7 @@ import { registerReplicaProfileController } from './replicaprofile/index.js';
 import { registerPortrait } from './portrait/horizontalportrait/index.js';
 import { registerWebhookFromEnv } from './webhook/index.js';
 import { registerApplication } from './application/index.js';
+import { registerGrpcMetrics } from './metrics/grpc/index.js';
 
 export interface ControllerRegistration {
   /** Selects it with `--controllers`, e.g. `rollout`. */
@@ -23,4 +24,5 @@ export const controllers: ControllerRegistration[] = [
   { name: 'portrait', register: registerPortrait },
   { name: 'webhook', register: registerWebhookFromEnv },
   { name: 'application', register: registerApplication },
+  { name: 'grpc-metrics', register: registerGrpcMetrics },
 ];

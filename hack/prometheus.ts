@@ -3,7 +3,7 @@
 // `prometheus` binary (Debian: `apt-get install -y prometheus`; or $PROMETHEUS_BIN).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +23,11 @@ export interface PrometheusOptions {
   targets: string[];
   /** Default 1 s. */
   scrapeIntervalSeconds?: number;
+  /**
+   * Called with the (empty) storage directory before Prometheus starts, e.g. to put TSDB blocks
+   * made by `promtool tsdb create-blocks-from` there: Prometheus serves them as history.
+   */
+  prepareStorage?: (storageDir: string) => void | Promise<void>;
 }
 
 export function freePort(): Promise<number> {
@@ -55,6 +60,15 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
     '',
   ].join('\n');
   writeFileSync(join(dir, 'prometheus.yml'), config);
+  if (options.prepareStorage) {
+    mkdirSync(join(dir, 'data'));
+    try {
+      await options.prepareStorage(join(dir, 'data'));
+    } catch (error) {
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
+    }
+  }
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(
