@@ -100,7 +100,12 @@ const flagSpec = {
 } satisfies Record<string, FlagDefinition>;
 
 /** `--install` (and `rollscale install`): the CRDs, then the generated definitions, from `root`. */
-export async function install(client: KubeClient, clock: Clock, logger: Logger, root = repoRoot): Promise<void> {
+export async function install(
+  client: KubeClient,
+  clock: Clock,
+  logger: Logger,
+  root = repoRoot,
+): Promise<void> {
   const stages = [join(root, 'definitions', 'crds'), join(root, 'definitions', 'generated')];
   for (const dir of stages) {
     if (!existsSync(dir)) {
