@@ -4,8 +4,19 @@ export { TemplateError, compileGoRegExp, compileTemplate, expandMatch } from './
 export type { CompiledTemplate } from './go-template.js';
 export { KubernetesMetricsSource, qualifiedResource } from './kubernetes.js';
 export { observeMetrics } from './observe.js';
-export { PrometheusError, PrometheusMetricsSource } from './prometheus.js';
-export type { HttpFetch, PrometheusSourceOptions, PromSample } from './prometheus.js';
+export { PrometheusMetricsSource } from './prometheus.js';
+export type { PrometheusSourceOptions } from './prometheus.js';
+export { PrometheusError, PrometheusHttpApi } from './prometheus-api.js';
+export type {
+  HttpFetch,
+  PromSample,
+  PrometheusApi,
+  PrometheusHttpApiOptions,
+  QueryRange,
+  RangeSeries,
+} from './prometheus-api.js';
+export { RECENT_MS, SeriesDiscovery } from './series-discovery.js';
+export type { HistoryRange, RuleKind, SeriesDiscoveryOptions } from './series-discovery.js';
 export {
   CONFIG_MAP_KEY,
   CONFIG_MAP_NAME,

@@ -5,25 +5,22 @@
 // turned into a metric name (seriesFilters, name.matches/as), and the rule whose series carry the
 // label of the wanted resource renders the query.
 //
-// Series discovery is cached (default one minute) and refreshed at once when a metric is not in
-// the cache, so a series that just appeared is found on the next sync rather than after the
-// cache ages out. Nothing runs in the background: all work happens inside a portrait's sync.
+// Series discovery (series-discovery.ts) is cached and refreshed at once on a miss; nothing runs
+// in the background: all work happens inside a portrait's sync.
 
 import type { Clock } from '../kit/clock.js';
 import type { ResourceDescriptor } from '../kit/discovery.js';
 import type { PodMetricSample } from '../portrait/replica-calculator.js';
-import { CONFIG_MAP_KEY, type DiscoveryRule, type PrometheusMetricsConfig } from './prometheus-config.js';
+import { PrometheusHttpApi, type HttpFetch, type PromSample } from './prometheus-api.js';
+import { CONFIG_MAP_KEY, type PrometheusMetricsConfig } from './prometheus-config.js';
 import {
   PODS,
   buildExternalQuery,
   buildObjectQuery,
-  describeResource,
-  indexSeries,
   labelForResource,
-  type DiscoveredMetric,
   type GroupResource,
-  type SeriesLabels,
 } from './prometheus-query.js';
+import { SeriesDiscovery } from './series-discovery.js';
 import {
   MetricUnavailableError,
   floatToQuantity,
@@ -34,12 +31,6 @@ import {
   type ObjectMetricValue,
   type PodScope,
 } from './types.js';
-
-/** The part of the Fetch API this source uses (tests pass a fake). */
-export type HttpFetch = (
-  url: string,
-  init: { method: string; headers: Record<string, string>; body: string; signal?: AbortSignal },
-) => Promise<{ status: number; text(): Promise<string> }>;
 
 export interface PrometheusSourceOptions {
   /** Base URL, e.g. `http://127.0.0.1:9090` (a path prefix is kept). */
@@ -56,42 +47,25 @@ export interface PrometheusSourceOptions {
   timeoutMs?: number;
 }
 
-/** One element of an instant vector. */
-export interface PromSample {
-  labels: SeriesLabels;
-  value: number;
-  timestamp: Date;
-}
-
-interface SeriesCache {
-  config: PrometheusMetricsConfig;
-  at: number;
-  index: Map<string, DiscoveredMetric[]>;
-}
-
-type RuleKind = 'rules' | 'externalRules';
-
-export class PrometheusError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PrometheusError';
-  }
-}
-
 export class PrometheusMetricsSource implements MetricsSource {
   readonly description = 'Prometheus';
-  private readonly base: string;
-  private readonly fetchFn: HttpFetch;
-  private readonly relistMs: number;
-  private readonly timeoutMs: number;
-  private readonly caches = new Map<RuleKind, SeriesCache>();
-  private readonly refreshing = new Map<RuleKind, Promise<SeriesCache>>();
+  private readonly prometheus: PrometheusHttpApi;
+  private readonly discovery: SeriesDiscovery;
 
   constructor(private readonly options: PrometheusSourceOptions) {
-    this.base = options.address.replace(/\/+$/, '');
-    this.fetchFn = options.fetch ?? ((url, init) => fetch(url, init));
-    this.relistMs = options.relistMs ?? 60_000;
-    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.prometheus = new PrometheusHttpApi({
+      address: options.address,
+      clock: options.clock,
+      fetch: options.fetch,
+      timeoutMs: options.timeoutMs ?? 10_000,
+    });
+    this.discovery = new SeriesDiscovery({
+      prometheus: this.prometheus,
+      config: options.config,
+      clock: options.clock,
+      relistMs: options.relistMs,
+      unavailable: (message) => new MetricUnavailableError(message),
+    });
   }
 
   async resourceMetrics(scope: PodScope, resource: string): Promise<PodMetricSample[]> {
@@ -138,7 +112,7 @@ export class PrometheusMetricsSource implements MetricsSource {
   }
 
   async podMetrics(scope: PodScope, metric: MetricName): Promise<PodMetricSample[]> {
-    const { discovered, label } = await this.seriesFor('rules', metric.name, PODS);
+    const { discovered, label } = await this.discovery.forResource(metric.name, PODS);
     if (scope.podNames.length === 0)
       throw new Error(`no pods match the scale target's selector ${scope.selector}`);
     const query = buildObjectQuery(discovered.rule.metricsQuery, discovered.rule.resources, {
@@ -175,7 +149,7 @@ export class PrometheusMetricsSource implements MetricsSource {
       resource: descriptor.resource,
       singular: descriptor.kind.toLowerCase(),
     };
-    const { discovered, label } = await this.seriesFor('rules', metric.name, resource);
+    const { discovered, label } = await this.discovery.forResource(metric.name, resource);
     const query = buildObjectQuery(discovered.rule.metricsQuery, discovered.rule.resources, {
       series: discovered.seriesName,
       resource,
@@ -198,9 +172,7 @@ export class PrometheusMetricsSource implements MetricsSource {
   }
 
   async externalMetric(namespace: string, metric: MetricName): Promise<ExternalMetricValues> {
-    const entries = (await this.lookup('externalRules', metric.name)) ?? [];
-    const discovered = entries[0];
-    if (!discovered) throw this.unknownMetric('externalRules', metric.name);
+    const discovered = await this.discovery.first('externalRules', metric.name);
     const query = buildExternalQuery(discovered.rule.metricsQuery, discovered.rule.resources, {
       series: discovered.seriesName,
       namespace,
@@ -215,140 +187,7 @@ export class PrometheusMetricsSource implements MetricsSource {
     };
   }
 
-  // -------------------------------------------------------------------------------------------
-
-  /** The first discovered series of `metric` whose rule maps `resource` to a label the series carry. */
-  private async seriesFor(
-    kind: RuleKind,
-    metric: string,
-    resource: GroupResource,
-  ): Promise<{ discovered: DiscoveredMetric; label: string }> {
-    const entries = await this.lookup(kind, metric);
-    if (!entries || entries.length === 0) throw this.unknownMetric(kind, metric);
-    const missing: string[] = [];
-    for (const discovered of entries) {
-      let label: string;
-      try {
-        label = labelForResource(discovered.rule.resources, resource);
-      } catch (error) {
-        missing.push(`${discovered.rule.position}: ${(error as Error).message}`);
-        continue;
-      }
-      if (discovered.labels.has(label)) return { discovered, label };
-      missing.push(`${discovered.rule.position}: series ${discovered.seriesName} have no label ${label}`);
-    }
-    throw new MetricUnavailableError(
-      `metric ${metric} is not available for ${describeResource(resource)} (${missing.join('; ')})`,
-    );
+  private query(promql: string): Promise<PromSample[]> {
+    return this.prometheus.instant(promql);
   }
-
-  private unknownMetric(kind: RuleKind, metric: string): MetricUnavailableError {
-    const rules = (this.options.config()[kind] as DiscoveryRule[]).length;
-    return new MetricUnavailableError(
-      `unknown metric ${metric}: none of the ${rules} ${kind} in ${CONFIG_MAP_KEY} yields a series named so in Prometheus`,
-    );
-  }
-
-  private async lookup(kind: RuleKind, metric: string): Promise<DiscoveredMetric[] | undefined> {
-    const config = this.options.config();
-    const now = this.options.clock.now().getTime();
-    const cached = this.caches.get(kind);
-    const fresh = cached && cached.config === config && now - cached.at < this.relistMs;
-    if (fresh && cached.index.has(metric)) return cached.index.get(metric);
-    const refreshed = await this.refresh(kind, config);
-    return refreshed.index.get(metric);
-  }
-
-  private refresh(kind: RuleKind, config: PrometheusMetricsConfig): Promise<SeriesCache> {
-    const pending = this.refreshing.get(kind);
-    if (pending) return pending;
-    const started = this.options.clock.now();
-    const work = (async () => {
-      const rules = config[kind];
-      const start = new Date(started.getTime() - 10 * 60_000);
-      const seriesByRule = await Promise.all(
-        rules.map((rule) => this.series(rule.seriesQuery, start, started)),
-      );
-      const cache: SeriesCache = { config, at: started.getTime(), index: indexSeries(rules, seriesByRule) };
-      this.caches.set(kind, cache);
-      return cache;
-    })();
-    this.refreshing.set(kind, work);
-    const clear = (): void => {
-      if (this.refreshing.get(kind) === work) this.refreshing.delete(kind);
-    };
-    work.then(clear, clear);
-    return work;
-  }
-
-  /** /api/v1/series for one selector over [start, end]. */
-  async series(match: string, start: Date, end: Date): Promise<SeriesLabels[]> {
-    const data = await this.call('/api/v1/series', {
-      'match[]': match,
-      start: String(start.getTime() / 1000),
-      end: String(end.getTime() / 1000),
-    });
-    if (!Array.isArray(data)) throw new PrometheusError(`unexpected /api/v1/series answer for ${match}`);
-    return data as SeriesLabels[];
-  }
-
-  /** An instant query evaluated at the clock's now. */
-  async query(promql: string): Promise<PromSample[]> {
-    const data = (await this.call('/api/v1/query', {
-      query: promql,
-      time: String(this.options.clock.now().getTime() / 1000),
-    })) as { resultType?: string; result?: unknown };
-    if (data?.resultType === 'scalar' && Array.isArray(data.result)) {
-      return [toSample({ metric: {}, value: data.result }, promql)];
-    }
-    if (data?.resultType !== 'vector' || !Array.isArray(data.result)) {
-      throw new PrometheusError(
-        `query ${promql} returned ${data?.resultType ?? 'nothing'}, not an instant vector`,
-      );
-    }
-    return data.result.map((element: unknown) => toSample(element, promql));
-  }
-
-  private async call(path: string, form: Record<string, string>): Promise<unknown> {
-    const url = `${this.base}${path}`;
-    let response: { status: number; text(): Promise<string> };
-    try {
-      response = await this.fetchFn(url, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-        body: new URLSearchParams(form).toString(),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (error) {
-      throw new PrometheusError(`Prometheus at ${this.base} is unreachable: ${(error as Error).message}`);
-    }
-    const text = await response.text();
-    let body: { status?: string; data?: unknown; error?: string; errorType?: string };
-    try {
-      body = JSON.parse(text) as typeof body;
-    } catch {
-      throw new PrometheusError(`Prometheus ${path} answered ${response.status}: ${text.slice(0, 200)}`);
-    }
-    if (response.status !== 200 || body.status !== 'success') {
-      const detail = body.error ?? text.slice(0, 200);
-      const what = path === '/api/v1/query' ? `query ${form['query']}` : `series ${form['match[]']}`;
-      throw new PrometheusError(
-        `Prometheus rejected ${what}: ${body.errorType ?? response.status}: ${detail}`,
-      );
-    }
-    return body.data;
-  }
-}
-
-function toSample(element: unknown, promql: string): PromSample {
-  const { metric, value } = (element ?? {}) as { metric?: Record<string, string>; value?: unknown };
-  if (!Array.isArray(value) || value.length !== 2) {
-    throw new PrometheusError(`query ${promql} returned a malformed sample`);
-  }
-  const [seconds, text] = value as [unknown, unknown];
-  return {
-    labels: metric ?? {},
-    value: Number(text),
-    timestamp: new Date(Number(seconds) * 1000),
-  };
 }

@@ -11,8 +11,8 @@
 //   EXTERNAL                            `externalRules`.
 //   WORKLOAD_EXTERNAL                   `externalRules`, restricted to the workload's pods.
 //
-// Custom metric names are resolved as the reactive source does (series discovery through each
-// rule's seriesQuery, cached for a minute and refreshed on a miss). A range query whose metric is
+// Custom metric names are resolved by the same series discovery as the reactive source's
+// (series-discovery.ts: each rule's seriesQuery, cached for a minute and refreshed on a miss). A range query whose metric is
 // not among recent series also looks for series inside the asked range, so history of a metric
 // that has stopped reporting can still be read.
 
@@ -20,20 +20,12 @@ import type { Clock } from '../../kit/clock.js';
 import type { ResourceDescriptor } from '../../kit/discovery.js';
 import { builtin } from '../../kit/discovery.js';
 import type { LabelSelector } from '../../kit/labels.js';
-import { CONFIG_MAP_KEY, type DiscoveryRule, type PrometheusMetricsConfig } from '../prometheus-config.js';
-import {
-  PODS,
-  buildExternalQuery,
-  buildObjectQuery,
-  describeResource,
-  indexSeries,
-  labelForResource,
-  type DiscoveredMetric,
-  type GroupResource,
-} from '../prometheus-query.js';
+import type { PrometheusApi } from '../prometheus-api.js';
+import { CONFIG_MAP_KEY, type PrometheusMetricsConfig } from '../prometheus-config.js';
+import { PODS, buildExternalQuery, buildObjectQuery, type GroupResource } from '../prometheus-query.js';
+import { SeriesDiscovery } from '../series-discovery.js';
 import { QueryError, notFound } from './errors.js';
 import { podNamePattern, type MetricsExtensions } from './extensions.js';
-import type { PrometheusApi } from './prometheus-api.js';
 import { fromMillis, type SampleMessage, type SeriesMessage } from './proto.js';
 import { buildWorkloadQuery } from './queries.js';
 import type { MetricsQuery, ObjectIdentifier, TimeRange, WorkloadRef } from './request.js';
@@ -62,29 +54,17 @@ export interface PrometheusBackendOptions {
   relistMs?: number;
 }
 
-type RuleKind = 'rules' | 'externalRules';
-
 interface Plan {
   promql: string;
   windowSeconds?: number;
 }
 
-interface DiscoveryCache {
-  config: PrometheusMetricsConfig;
-  at: number;
-  index: Map<string, DiscoveredMetric[]>;
-}
-
-/** How far back series discovery looks for metrics that report now. */
-const RECENT_MS = 10 * 60_000;
-
 export class PrometheusBackend implements MetricsBackend {
-  private readonly caches = new Map<RuleKind, DiscoveryCache>();
-  private readonly refreshing = new Map<RuleKind, Promise<DiscoveryCache>>();
-  private readonly relistMs: number;
+  private readonly discovery: SeriesDiscovery;
 
   constructor(private readonly options: PrometheusBackendOptions) {
-    this.relistMs = options.relistMs ?? 60_000;
+    // The backend's options carry everything discovery reads (prometheus, config, clock, relistMs).
+    this.discovery = new SeriesDiscovery({ ...options, unavailable: notFound });
   }
 
   async latest(query: MetricsQuery): Promise<SampleMessage[]> {
@@ -157,7 +137,7 @@ export class PrometheusBackend implements MetricsBackend {
           resource: descriptor.resource,
           singular: descriptor.kind.toLowerCase(),
         };
-        const discovered = await this.seriesFor(query.metric.name, resource, range);
+        const { discovered } = await this.discovery.forResource(query.metric.name, resource, range);
         const promql = buildObjectQuery(discovered.rule.metricsQuery, discovered.rule.resources, {
           series: discovered.seriesName,
           resource,
@@ -168,7 +148,7 @@ export class PrometheusBackend implements MetricsBackend {
         return { promql };
       }
       case 'EXTERNAL': {
-        const discovered = await this.firstOf('externalRules', query.metric.name, range);
+        const discovered = await this.discovery.first('externalRules', query.metric.name, range);
         const promql = buildExternalQuery(discovered.rule.metricsQuery, discovered.rule.resources, {
           series: discovered.seriesName,
           namespace: query.namespace,
@@ -177,7 +157,7 @@ export class PrometheusBackend implements MetricsBackend {
         return { promql };
       }
       case 'WORKLOAD_EXTERNAL': {
-        const discovered = await this.firstOf('externalRules', query.metric.name, range);
+        const discovered = await this.discovery.first('externalRules', query.metric.name, range);
         const promql = buildWorkloadQuery(discovered.rule.metricsQuery, discovered.rule.resources, {
           series: discovered.seriesName,
           namespace: query.workload.namespace,
@@ -232,90 +212,6 @@ export class PrometheusBackend implements MetricsBackend {
       throw notFound(`no ${what}${where} match the selector ${JSON.stringify(objects.selector)}`);
     }
     return names.sort();
-  }
-
-  /** The first discovered series of `metric` among `rules` whose rule maps `resource` to one of its labels. */
-  private async seriesFor(
-    metric: string,
-    resource: GroupResource,
-    range?: TimeRange,
-  ): Promise<DiscoveredMetric> {
-    const entries = await this.lookup('rules', metric, range);
-    if (!entries || entries.length === 0) throw this.unknownMetric('rules', metric);
-    const missing: string[] = [];
-    for (const discovered of entries) {
-      let label: string;
-      try {
-        label = labelForResource(discovered.rule.resources, resource);
-      } catch (error) {
-        missing.push(`${discovered.rule.position}: ${(error as Error).message}`);
-        continue;
-      }
-      if (discovered.labels.has(label)) return discovered;
-      missing.push(`${discovered.rule.position}: series ${discovered.seriesName} have no label ${label}`);
-    }
-    throw notFound(
-      `metric ${metric} is not available for ${describeResource(resource)} (${missing.join('; ')})`,
-    );
-  }
-
-  private async firstOf(kind: RuleKind, metric: string, range?: TimeRange): Promise<DiscoveredMetric> {
-    const first = (await this.lookup(kind, metric, range))?.[0];
-    if (!first) throw this.unknownMetric(kind, metric);
-    return first;
-  }
-
-  private unknownMetric(kind: RuleKind, metric: string): QueryError {
-    const rules = (this.options.config()[kind] as DiscoveryRule[]).length;
-    return notFound(
-      `unknown metric ${metric}: none of the ${rules} ${kind} in ${CONFIG_MAP_KEY} yields a series named so in Prometheus`,
-    );
-  }
-
-  private async lookup(
-    kind: RuleKind,
-    metric: string,
-    range?: TimeRange,
-  ): Promise<DiscoveredMetric[] | undefined> {
-    const config = this.options.config();
-    const now = this.options.clock.now().getTime();
-    const cached = this.caches.get(kind);
-    const fresh = cached && cached.config === config && now - cached.at < this.relistMs;
-    if (fresh && cached.index.has(metric)) return cached.index.get(metric);
-    const recent = await this.refresh(kind, config);
-    const found = recent.index.get(metric);
-    if (found || !range) return found;
-    const historic = await this.discover(config[kind], new Date(range.startMs), new Date(range.endMs));
-    return historic.get(metric);
-  }
-
-  private refresh(kind: RuleKind, config: PrometheusMetricsConfig): Promise<DiscoveryCache> {
-    const pending = this.refreshing.get(kind);
-    if (pending) return pending;
-    const started = this.options.clock.now();
-    const work = (async () => {
-      const index = await this.discover(config[kind], new Date(started.getTime() - RECENT_MS), started);
-      const cache: DiscoveryCache = { config, at: started.getTime(), index };
-      this.caches.set(kind, cache);
-      return cache;
-    })();
-    this.refreshing.set(kind, work);
-    const clear = (): void => {
-      if (this.refreshing.get(kind) === work) this.refreshing.delete(kind);
-    };
-    work.then(clear, clear);
-    return work;
-  }
-
-  private async discover(
-    rules: readonly DiscoveryRule[],
-    start: Date,
-    end: Date,
-  ): Promise<Map<string, DiscoveredMetric[]>> {
-    const seriesByRule = await Promise.all(
-      rules.map((rule) => this.options.prometheus.series(rule.seriesQuery, start, end)),
-    );
-    return indexSeries(rules, seriesByRule);
   }
 }
 

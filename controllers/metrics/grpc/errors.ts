@@ -4,7 +4,7 @@
 
 import { isApiError } from '../../kit/client.js';
 import { TemplateError } from '../go-template.js';
-import { PrometheusError } from '../prometheus.js';
+import { PrometheusError } from '../prometheus-api.js';
 import { MetricsConfigError } from '../prometheus-config.js';
 import { QueryBuildError } from '../prometheus-query.js';
 import { MetricUnavailableError } from '../types.js';

@@ -23,7 +23,7 @@ import {
 import { PrometheusBackend, type KubeLookup, type MetricsBackend } from './backend.js';
 import { notFound } from './errors.js';
 import { parseMetricsExtensions, type MetricsExtensions } from './extensions.js';
-import { PrometheusHttpApi } from './prometheus-api.js';
+import { PrometheusHttpApi } from '../prometheus-api.js';
 import { MetricsGrpcServer } from './server.js';
 
 export const DEFAULT_GRPC_METRICS_ADDRESS = '127.0.0.1:9090';

@@ -9,7 +9,7 @@ import { QueryError, classifyError } from '../../../controllers/metrics/grpc/err
 import { protoDirectory } from '../../../controllers/metrics/grpc/proto.js';
 import type { MetricsQuery, TimeRange } from '../../../controllers/metrics/grpc/request.js';
 import { MetricsGrpcServer } from '../../../controllers/metrics/grpc/server.js';
-import { PrometheusError } from '../../../controllers/metrics/prometheus.js';
+import { PrometheusError } from '../../../controllers/metrics/prometheus-api.js';
 import { MetricsConfigError } from '../../../controllers/metrics/prometheus-config.js';
 import { MetricUnavailableError } from '../../../controllers/metrics/types.js';
 
