@@ -1,5 +1,7 @@
 // Runs the controller as a real process for an e2e test: only the controllers the test names,
-// watching only the test's namespace, with its probes on a free loopback port.
+// watching only the test's namespace, with its probes on a free loopback port. The process is
+// node itself with tsx's loader (not the tsx wrapper, which forks a second node): `child.pid` is
+// the controller, so SIGKILL kills the controller and /proc/<pid> describes it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -13,6 +15,8 @@ export interface ControllerProcess {
   output(): string;
   /** Reads /metrics. */
   metrics(): Promise<string>;
+  /** The controller's own process id (SIGKILL and /proc/<pid>/status reach the controller). */
+  pid: number;
   /** SIGTERM and wait for exit (SIGKILL with `kill: true`). */
   stop(opts?: { kill?: boolean }): Promise<number | null>;
 }
@@ -33,15 +37,22 @@ export async function startController({
   namespace,
   extraArgs = [],
   env = {},
+  kubeconfig = kubeconfigPath,
+  readyTimeoutMs = 60000,
 }: {
   controllers: string[];
   namespace?: string;
   extraArgs?: string[];
   env?: Record<string, string>;
+  /** Another cluster's kubeconfig (a throw-away cluster of a fault test); default the local one. */
+  kubeconfig?: string;
+  readyTimeoutMs?: number;
 }): Promise<ControllerProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const args = [
+    '--import',
+    'tsx',
     join(repoRoot, 'controllers', 'main.ts'),
     '--leader-elect=false',
     `--metrics-addr=127.0.0.1:${port}`,
@@ -49,8 +60,9 @@ export async function startController({
     ...(namespace ? [`--namespace=${namespace}`] : []),
     ...extraArgs,
   ];
-  const child = spawn(join(repoRoot, 'node_modules', '.bin', 'tsx'), args, {
-    env: { ...process.env, KUBECONFIG: kubeconfigPath, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', ...env },
+  const child = spawn(process.execPath, args, {
+    cwd: repoRoot,
+    env: { ...process.env, KUBECONFIG: kubeconfig, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -59,7 +71,7 @@ export async function startController({
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
 
   // Wait for readiness: informers synced (the process answers /readyz 200 only then).
-  const deadline = Date.now() + 60000;
+  const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`controller exited with ${child.exitCode}:\n${output}`);
     try {
@@ -68,13 +80,17 @@ export async function startController({
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`controller not ready after 60 s:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`controller not ready after ${readyTimeoutMs} ms:\n${output}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 
   return {
     url,
     child,
+    pid: child.pid ?? 0,
     output: () => output,
     metrics: async () => (await fetch(`${url}/metrics`)).text(),
     stop: async ({ kill = false } = {}) => {
