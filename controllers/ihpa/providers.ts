@@ -72,7 +72,10 @@ export function findCronOverlap(
 ): string | undefined {
   if (crons.length < 2) return undefined;
   const limit = from.getTime() + horizonMs;
-  const instants = [from];
+  // Cron windows open and close on whole minutes, so an overlap under way at `from` is under way
+  // at the start of its minute too; naming that instant keeps the message (and so the status)
+  // the same for every reconcile within the minute instead of changing with the milliseconds.
+  const instants = [new Date(Math.floor(from.getTime() / 60_000) * 60_000)];
   for (const cron of crons) {
     let at = from;
     for (let i = 0; i < CRON_OVERLAP_MAX_WINDOWS; i++) {

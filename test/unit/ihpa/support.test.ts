@@ -41,6 +41,15 @@ describe('findCronOverlap', () => {
     ).toBe('crons "a" and "b" overlap at 2024-01-01T10:20:00Z');
   });
 
+  it('names the same instant for every reconcile within a minute of an overlap under way', () => {
+    const overlapping = crons(['a', '0 * * * *', '30 * * * *'], ['b', '15 * * * *', '45 * * * *']);
+    const midMinute = new Date(Date.UTC(2024, 0, 1, 10, 20, 13, 647));
+    expect(findCronOverlap(overlapping, midMinute)).toBe('crons "a" and "b" overlap at 2024-01-01T10:20:00Z');
+    expect(findCronOverlap(overlapping, new Date(midMinute.getTime() + 30_000))).toBe(
+      'crons "a" and "b" overlap at 2024-01-01T10:20:00Z',
+    );
+  });
+
   it('names the first overlap ahead, at the instant it begins', () => {
     expect(
       findCronOverlap(
