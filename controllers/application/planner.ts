@@ -11,6 +11,7 @@ import {
   APPLICATION_KIND,
   AUXILIARY_WORKLOAD_TYPE,
   LABEL_APP_NAME,
+  LABEL_APP_NAMESPACE,
   LABEL_COMPONENT,
   LABEL_MANAGE_WORKLOAD,
   LABEL_REVISION,
@@ -18,6 +19,7 @@ import {
   LABEL_REVISION_HASH,
   LABEL_TRAIT_RESOURCE,
   LABEL_TRAIT_TYPE,
+  RESOURCE_TRACKER_FINALIZER,
   type Application,
   type ApplicationPhase,
   type ApplicationStatus,
@@ -160,6 +162,100 @@ export function desiredObjects(app: Application, components: readonly RenderedCo
 }
 
 /**
+ * A desired object of a cluster-scoped kind: no namespace, and no owner reference (a namespaced
+ * owner of a cluster-scoped object counts as absent for the garbage collector, which may then
+ * delete the object). The labels app.oam.dev/name and app.oam.dev/namespace say whose it is;
+ * pruning and the finalizer find it through status.appliedResources and check those labels.
+ */
+export function asClusterScoped(d: DesiredObject, app: Application): DesiredObject {
+  if (d.role === 'revision') throw new Error('ControllerRevisions are namespaced');
+  const object = structuredClone(d.object);
+  const metadata = isPlainObject(object['metadata']) ? object['metadata'] : {};
+  delete metadata['namespace'];
+  delete metadata['ownerReferences'];
+  const labels = isPlainObject(metadata['labels']) ? (metadata['labels'] as Record<string, string>) : {};
+  metadata['labels'] = { ...labels, [LABEL_APP_NAMESPACE]: app.metadata.namespace };
+  object['metadata'] = metadata;
+  return { ...d, object };
+}
+
+/** `desired` with every object `namespaced` says is cluster-scoped turned by asClusterScoped. */
+export function placeObjects(
+  app: Application,
+  desired: readonly DesiredObject[],
+  namespaced: (d: DesiredObject) => boolean,
+): DesiredObject[] {
+  return desired.map((d) => (namespaced(d) ? d : asClusterScoped(d, app)));
+}
+
+export function isClusterScopedRef(ref: { namespace: string }): boolean {
+  return ref.namespace === '';
+}
+
+/**
+ * Whether a live object belongs to the Application: a controller/owner reference to its uid, or,
+ * for a cluster-scoped object (no namespace), the app.oam.dev/name and app.oam.dev/namespace
+ * labels naming it.
+ */
+export function belongsTo(obj: KubeObject, app: Application): boolean {
+  const uid = app.metadata.uid;
+  if (uid && (obj.metadata?.ownerReferences ?? []).some((o) => o.uid === uid)) return true;
+  if (obj.metadata?.namespace) return false;
+  const labels = obj.metadata?.labels ?? {};
+  return (
+    labels[LABEL_APP_NAME] === app.metadata.name && labels[LABEL_APP_NAMESPACE] === app.metadata.namespace
+  );
+}
+
+export type FinalizerAction = 'add' | 'remove' | 'keep' | 'none';
+
+export interface FinalizerInput {
+  /** The finalizers on the Application now. */
+  finalizers: readonly string[] | undefined;
+  /** The Application renders at least one cluster-scoped object. */
+  rendersClusterScoped: boolean;
+  /** Cluster-scoped objects it applied may still exist (not yet pruned or not yet confirmed gone). */
+  clusterScopedLeft: boolean;
+}
+
+/**
+ * The resource-tracker finalizer is held only while the Application has cluster-scoped objects:
+ * added before the first one is applied, removed once none is rendered and none is left.
+ * Applications with namespaced objects only never carry it (the garbage collector suffices).
+ */
+export function finalizerAction(input: FinalizerInput): FinalizerAction {
+  const has = (input.finalizers ?? []).includes(RESOURCE_TRACKER_FINALIZER);
+  const needed = input.rendersClusterScoped || input.clusterScopedLeft;
+  if (needed) return has ? 'keep' : 'add';
+  return has ? 'remove' : 'none';
+}
+
+/** The finalizer list after `action` (other controllers' finalizers kept, in order). */
+export function finalizersAfter(
+  finalizers: readonly string[] | undefined,
+  action: FinalizerAction,
+): string[] {
+  const current = [...(finalizers ?? [])];
+  const has = current.includes(RESOURCE_TRACKER_FINALIZER);
+  if (action === 'add' && !has) return [...current, RESOURCE_TRACKER_FINALIZER];
+  if (action === 'remove') return current.filter((f) => f !== RESOURCE_TRACKER_FINALIZER);
+  return current;
+}
+
+/**
+ * The cluster-scoped objects to delete when the Application is deleted: those it recorded, but
+ * no CustomResourceDefinition (isKeptOnDelete).
+ */
+export function clusterScopedRecorded(recorded: readonly AppliedResource[]): ObjectRef[] {
+  const seen = new Map<string, ObjectRef>();
+  for (const r of recorded) {
+    const ref = { apiVersion: r.apiVersion, kind: r.kind, namespace: r.namespace, name: r.name };
+    if (isClusterScopedRef(ref) && !isKeptOnDelete(ref)) seen.set(refKey(ref), ref);
+  }
+  return [...seen.values()];
+}
+
+/**
  * What is wrong with the rendered objects as a whole: objects without apiVersion, kind or name,
  * and objects rendered twice (two components or outputs claiming one name). One message each.
  */
@@ -208,6 +304,18 @@ function isRevision(ref: ObjectRef): boolean {
 }
 
 /**
+ * CustomResourceDefinitions are applied but never deleted by the Application (neither pruned nor
+ * deleted with it): deleting one deletes every object of that kind in the whole cluster, and the
+ * same CRDs are often installed by other means too (a separate CRD bundle, another addon).
+ */
+export function isKeptOnDelete(ref: ObjectRef): boolean {
+  return (
+    ref.kind === 'CustomResourceDefinition' &&
+    parseApiVersion(ref.apiVersion).group === 'apiextensions.k8s.io'
+  );
+}
+
+/**
  * Objects to delete: those the Application owns (seen in the caches) or recorded as applied, that
  * it no longer renders. ControllerRevisions are left to the revision history rules.
  */
@@ -225,7 +333,7 @@ export function pruneCandidates(
   for (const r of recorded) {
     const ref = { apiVersion: r.apiVersion, kind: r.kind, namespace: r.namespace, name: r.name };
     const key = refKey(ref);
-    if (!wanted.has(key) && !candidates.has(key) && !isRevision(ref))
+    if (!wanted.has(key) && !candidates.has(key) && !isRevision(ref) && !isKeptOnDelete(ref))
       candidates.set(key, { ref, verified: false });
   }
   return [...candidates.values()];

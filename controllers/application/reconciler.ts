@@ -33,18 +33,25 @@ import { WriteMemo } from './memo.js';
 import {
   appliedCondition,
   appliedResources,
+  belongsTo,
   buildStatus,
+  clusterScopedRecorded,
   conditionForError,
   decidePhase,
   desiredObjects,
   describeRef,
+  finalizerAction,
+  finalizersAfter,
   healthyCondition,
   invalidObjects,
+  isClusterScopedRef,
+  placeObjects,
   pruneCandidates,
   refKey,
   refOf,
   renderedCondition,
   type DesiredObject,
+  type FinalizerAction,
   type ObjectRef,
 } from './planner.js';
 import { renderComponent, type RenderEnvironment, type RenderedComponent, type Renderer } from './render.js';
@@ -53,6 +60,7 @@ import {
   APPLICATION_API_VERSION,
   APPLICATION_KIND,
   LABEL_APP_NAME,
+  RESOURCE_TRACKER_FINALIZER,
   applicationResource,
   type Application,
   type ApplicationStatus,
@@ -120,12 +128,15 @@ export class ApplicationReconciler {
       this.deps.applications.get(keyOf(namespace, request.name)),
       now.getTime(),
     );
-    // Deleting: the garbage collector removes everything the Application owns.
-    if (!app || app.metadata.deletionTimestamp) return;
+    if (!app) return;
+    // Deleting: the garbage collector removes the namespaced objects the Application owns; the
+    // cluster-scoped ones carry no owner reference and are deleted here, under the finalizer.
+    if (app.metadata.deletionTimestamp) return this.finalize(app, request.logger);
     return this.sync(app, request.logger);
   };
 
-  private async sync(app: Application, logger: Logger): Promise<ReconcileResult | void> {
+  private async sync(current: Application, logger: Logger): Promise<ReconcileResult | void> {
+    let app = current;
     const namespace = app.metadata.namespace;
     const revisions = this.revisionsIn(namespace);
     const env: RenderEnvironment = {
@@ -174,6 +185,17 @@ export class ApplicationReconciler {
     }
     if (errors.length > 0) return this.fail(app, errors, rendered, undefined, logger);
 
+    // Cluster-scoped kinds lose their namespace and owner reference (see asClusterScoped).
+    const resourceOf = new Map(desired.map((d) => [d, resources.get(refKey(refOf(d.object)))]));
+    const placed = placeObjects(app, desired, (d) => resourceOf.get(d)?.namespaced !== false);
+    resources.clear();
+    placed.forEach((d, i) => {
+      const resource = resourceOf.get(desired[i] as DesiredObject);
+      if (resource) resources.set(refKey(refOf(d.object)), resource);
+    });
+    desired = placed;
+    const rendersClusterScoped = desired.some((d) => isClusterScopedRef(refOf(d.object)));
+
     // Read what exists, then dry-run everything that is about to change.
     const live = new Map<string, KubeObject | undefined>();
     for (const d of desired) {
@@ -192,6 +214,16 @@ export class ApplicationReconciler {
       } catch (error) {
         return this.fail(app, [this.applyError(d, error)], rendered, undefined, logger);
       }
+    }
+
+    // The finalizer is in place before the first cluster-scoped object exists.
+    if (changing.length > 0) {
+      const action = finalizerAction({
+        finalizers: app.metadata.finalizers,
+        rendersClusterScoped,
+        clusterScopedLeft: false,
+      });
+      if (action === 'add') app = await this.updateFinalizers(app, action);
     }
 
     // Apply. Revisions come first in `desired`: the Rollout refers to them.
@@ -223,6 +255,13 @@ export class ApplicationReconciler {
     try {
       await this.prune(app, desired, logger);
       await this.collectRevisions(app, rendered, desired, logger);
+      // Every cluster-scoped object no longer rendered was just pruned.
+      const action = finalizerAction({
+        finalizers: app.metadata.finalizers,
+        rendersClusterScoped,
+        clusterScopedLeft: false,
+      });
+      if (action === 'add' || action === 'remove') app = await this.updateFinalizers(app, action);
     } catch (error) {
       const failure = new ApplicationError('ApplyFailed', `pruning failed: ${errorMessage(error)}`, {
         retryable: true,
@@ -368,15 +407,7 @@ export class ApplicationReconciler {
 
   private async resourceOf(d: DesiredObject): Promise<ResourceDescriptor> {
     const ref = refOf(d.object);
-    const resource = await this.resourceFor(ref.apiVersion, ref.kind, d.component);
-    if (!resource.namespaced) {
-      throw new ApplicationError(
-        'UnknownKind',
-        `${scope(d.component, d.trait)}: renders cluster-scoped ${ref.kind} ${ref.name}; only namespaced objects are supported`,
-        { component: d.component },
-      );
-    }
-    return resource;
+    return this.resourceFor(ref.apiVersion, ref.kind, d.component);
   }
 
   /** The object from the cache (through the write memo) for watched kinds, else from the API. */
@@ -386,7 +417,7 @@ export class ApplicationReconciler {
   ): Promise<KubeObject | undefined> {
     if (this.deps.watched.has(kindKey(ref.apiVersion, ref.kind))) return this.cached(ref);
     const target = resource ?? (await this.resourceFor(ref.apiVersion, ref.kind, undefined));
-    return this.deps.client.tryGet(target, ref.name, ref.namespace);
+    return this.deps.client.tryGet(target, ref.name, ref.namespace || undefined);
   }
 
   private cached(ref: ObjectRef): KubeObject | undefined {
@@ -475,8 +506,8 @@ export class ApplicationReconciler {
       }
       const live = candidate.verified
         ? this.cached(ref)
-        : await this.deps.client.tryGet(resource, ref.name, ref.namespace);
-      if (!live || !isOwnedBy(live, app.metadata.uid) || live.metadata?.deletionTimestamp) continue;
+        : await this.deps.client.tryGet(resource, ref.name, ref.namespace || undefined);
+      if (!live || !belongsTo(live, app) || live.metadata?.deletionTimestamp) continue;
       await this.delete(resource, ref, live);
       logger.info('pruned', { object: describeRef(ref) });
     }
@@ -521,13 +552,57 @@ export class ApplicationReconciler {
   ): Promise<void> {
     try {
       await this.deps.client.delete(resource, ref.name, {
-        namespace: ref.namespace,
+        namespace: ref.namespace || undefined,
         propagationPolicy: 'Background',
       });
     } catch (error) {
       if (!isNotFound(error)) throw error;
     }
     this.memo.wrote(refKey(ref), before, undefined, this.deps.clock.now().getTime());
+  }
+
+  /**
+   * The Application is being deleted: deletes the cluster-scoped objects it recorded (those still
+   * labelled as its own), then releases its finalizer. Namespaced objects are the garbage
+   * collector's.
+   */
+  private async finalize(app: Application, logger: Logger): Promise<void> {
+    if (!(app.metadata.finalizers ?? []).includes(RESOURCE_TRACKER_FINALIZER)) return;
+    for (const ref of clusterScopedRecorded(app.status?.appliedResources ?? [])) {
+      let resource: ResourceDescriptor;
+      try {
+        resource = await this.resourceFor(ref.apiVersion, ref.kind, undefined);
+      } catch (error) {
+        if (error instanceof ApplicationError) continue; // the kind is gone, and its objects with it
+        throw error;
+      }
+      const live = await this.deps.client.tryGet(resource, ref.name);
+      if (!live || !belongsTo(live, app) || live.metadata?.deletionTimestamp) continue;
+      await this.delete(resource, ref, live);
+      logger.info('deleted with the application', { object: describeRef(ref) });
+    }
+    await this.updateFinalizers(app, 'remove');
+  }
+
+  /**
+   * Adds or removes the resource-tracker finalizer. The resourceVersion makes the patch fail with
+   * a conflict (and the reconcile retry) when the Application changed since it was read.
+   */
+  private async updateFinalizers(app: Application, action: FinalizerAction): Promise<Application> {
+    const finalizers = finalizersAfter(app.metadata.finalizers, action);
+    const updated = await this.deps.client.patch<Application>(
+      applicationResource,
+      app.metadata.name,
+      { metadata: { finalizers, resourceVersion: app.metadata.resourceVersion } },
+      { namespace: app.metadata.namespace, fieldManager: FIELD_MANAGER },
+    );
+    this.memo.wrote(
+      refKey(applicationRef(app.metadata.namespace, app.metadata.name)),
+      app,
+      updated,
+      this.deps.clock.now().getTime(),
+    );
+    return updated;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -543,7 +618,10 @@ export class ApplicationReconciler {
     const namespace = app.metadata.namespace;
     const lookup = (ref: ObjectRef): KubeObject | undefined => {
       const key = refKey(ref);
-      return known.has(key) ? known.get(key) : this.cached(ref);
+      if (known.has(key)) return known.get(key);
+      // Rendered objects carry the Application's namespace until a cluster-scoped kind drops it.
+      const clusterKey = refKey({ ...ref, namespace: '' });
+      return known.has(clusterKey) ? known.get(clusterKey) : this.cached(ref);
     };
     const services: ServiceStatus[] = [];
     const listed = new Set<string>();

@@ -107,7 +107,11 @@ export function containsString(value: unknown, needle: string): boolean {
   return false;
 }
 
-/** The workload's name: the revision's for a Deployment a trait manages (one per revision). */
+/**
+ * The workload's name: the revision's for a Deployment a trait manages (one per revision), else
+ * the name the template gives it (k8s-objects keeps the objects' own names; the other shipped
+ * templates use context.name), else the component name.
+ */
 export function workloadName(
   component: string,
   revision: string,
@@ -115,7 +119,10 @@ export function workloadName(
   managed: boolean,
 ): string {
   const group = parseApiVersion(String(workload['apiVersion'] ?? '')).group;
-  return managed && group === 'apps' && workload['kind'] === 'Deployment' ? revision : component;
+  if (managed && group === 'apps' && workload['kind'] === 'Deployment') return revision;
+  const metadata = workload['metadata'];
+  const rendered = isPlainObject(metadata) ? metadata['name'] : undefined;
+  return typeof rendered === 'string' && rendered !== '' ? rendered : component;
 }
 
 export function revisionPlaceholder(component: string): string {

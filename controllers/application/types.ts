@@ -21,6 +21,14 @@ export const DEFAULT_REVISION_LIMIT = 10;
 export const LABEL_APP_NAME = 'app.oam.dev/name';
 export const LABEL_COMPONENT = 'app.oam.dev/component';
 export const LABEL_REVISION = 'app.oam.dev/revision';
+/**
+ * The Application's namespace, on cluster-scoped objects: they carry no owner reference (the
+ * garbage collector would take a namespaced owner of a cluster-scoped object for an absent one
+ * and delete the object), so this label and app.oam.dev/name say whose they are.
+ */
+export const LABEL_APP_NAMESPACE = 'app.oam.dev/namespace';
+/** Held by an Application while cluster-scoped objects of it exist, until they are deleted. */
+export const RESOURCE_TRACKER_FINALIZER = 'app.oam.dev/resource-tracker-finalizer';
 // Labels on trait outputs and component auxiliary outputs.
 export const LABEL_TRAIT_TYPE = 'trait.oam.dev/type';
 export const LABEL_TRAIT_RESOURCE = 'trait.oam.dev/resource';

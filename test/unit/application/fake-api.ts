@@ -84,9 +84,14 @@ export class FakeApi {
         if (!name || !body) return statusReply(400, 'BadRequest', 'no body');
         const isApply = request.headers['Content-Type'] === 'application/apply-patch+yaml';
         if (!isApply) {
-          // Merge patch (Event counts): shallow is enough here.
+          // Merge patch (Event counts, an Application's finalizers): shallow is enough here.
           if (!existing) return statusReply(404, 'NotFound', `${name} not found`);
-          return { body: this.put(collection, { ...existing, ...body, metadata: existing.metadata }) };
+          const patched = body.metadata as StoredObject['metadata'] | undefined;
+          const metadata =
+            patched?.['finalizers'] !== undefined
+              ? { ...existing.metadata, finalizers: patched['finalizers'] }
+              : existing.metadata;
+          return { body: this.put(collection, { ...existing, ...body, metadata }) };
         }
         if (subresource === 'status') {
           if (!existing) return statusReply(404, 'NotFound', `${name} not found`);

@@ -2,11 +2,17 @@
 // trait changes, which objects are pruned, and the phase/status decisions.
 import {
   appliedResources,
+  asClusterScoped,
+  belongsTo,
   buildStatus,
+  clusterScopedRecorded,
   decidePhase,
   desiredObjects,
+  finalizerAction,
+  finalizersAfter,
   healthyCondition,
   invalidObjects,
+  placeObjects,
   pruneCandidates,
   renderedCondition,
   unhealthySummary,
@@ -293,5 +299,142 @@ describe('phase and status', () => {
       now: t1,
     });
     expect(again.conditions).toEqual(first.conditions);
+  });
+});
+
+describe('cluster-scoped objects', () => {
+  const roleComponent = (): RenderedComponent =>
+    component({
+      name: 'rbac',
+      type: 'k8s-objects',
+      workload: {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name: 'reader', namespace: NAMESPACE },
+        rules: [],
+      },
+      auxiliary: {
+        'objects-1': { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' } },
+      },
+      revision: { name: 'rbac-v1', number: 1, hash: 'def' },
+    });
+  const clusterScoped = (d: DesiredObject): boolean => d.object.kind === 'ClusterRole';
+
+  test('lose namespace and owner reference and carry the app name and namespace labels', () => {
+    const placed = placeObjects(app, desiredObjects(app, [roleComponent()]), (d) => !clusterScoped(d));
+    const role = placed.find(clusterScoped);
+    expect(role?.object.metadata?.namespace).toBeUndefined();
+    expect(role?.object.metadata?.ownerReferences).toBeUndefined();
+    expect(role?.object.metadata?.labels).toMatchObject({
+      'app.oam.dev/name': app.metadata.name,
+      'app.oam.dev/namespace': NAMESPACE,
+      'app.oam.dev/component': 'rbac',
+    });
+    expect(role?.object['rules']).toEqual([]);
+    // Namespaced objects (the revision, the ConfigMap) keep their namespace and owner.
+    for (const d of placed.filter((x) => !clusterScoped(x))) {
+      expect(d.object.metadata?.namespace).toBe(NAMESPACE);
+      expect(d.object.metadata?.ownerReferences?.[0]?.uid).toBe(APP_UID);
+      expect(d.object.metadata?.labels?.['app.oam.dev/namespace']).toBeUndefined();
+    }
+    expect(appliedResources(placed).find((r) => r.kind === 'ClusterRole')).toMatchObject({
+      namespace: '',
+      name: 'reader',
+      component: 'rbac',
+    });
+  });
+
+  test('a ControllerRevision is never made cluster-scoped', () => {
+    const revision = desiredObjects(app, [roleComponent()]).find((d) => d.role === 'revision');
+    expect(() => asClusterScoped(revision as DesiredObject, app)).toThrow(/namespaced/);
+  });
+
+  test('belongsTo: owner reference, or for cluster-scoped objects both labels', () => {
+    const labels = { 'app.oam.dev/name': app.metadata.name, 'app.oam.dev/namespace': NAMESPACE };
+    expect(belongsTo({ metadata: { name: 'r', labels } }, app)).toBe(true);
+    expect(
+      belongsTo({ metadata: { name: 'r', labels: { ...labels, 'app.oam.dev/namespace': 'other' } } }, app),
+    ).toBe(false);
+    expect(
+      belongsTo({ metadata: { name: 'r', labels: { 'app.oam.dev/name': app.metadata.name } } }, app),
+    ).toBe(false);
+    // A namespaced object needs the owner reference; labels alone are not enough.
+    expect(belongsTo({ metadata: { name: 'c', namespace: NAMESPACE, labels } }, app)).toBe(false);
+    expect(
+      belongsTo(
+        {
+          metadata: {
+            name: 'c',
+            namespace: NAMESPACE,
+            ownerReferences: [
+              { apiVersion: 'core.oam.dev/v1beta1', kind: 'Application', name: 'x', uid: APP_UID },
+            ],
+          },
+        },
+        app,
+      ),
+    ).toBe(true);
+  });
+
+  test('a recorded cluster-scoped object no longer rendered is a candidate to verify', () => {
+    const recorded = [
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        namespace: '',
+        name: 'old',
+        component: 'rbac',
+      },
+    ];
+    expect(pruneCandidates([], [], recorded)).toEqual([
+      {
+        ref: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', namespace: '', name: 'old' },
+        verified: false,
+      },
+    ]);
+    expect(
+      clusterScopedRecorded([
+        ...recorded,
+        ...recorded,
+        { ...recorded[0]!, kind: 'ConfigMap', apiVersion: 'v1', namespace: NAMESPACE },
+      ]),
+    ).toEqual([
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', namespace: '', name: 'old' },
+    ]);
+  });
+
+  test('CustomResourceDefinitions are never pruned nor deleted with the Application', () => {
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      namespace: '',
+      name: 'rollouts.standard.oam.dev',
+      component: 'crds',
+    };
+    expect(pruneCandidates([], [], [crd])).toEqual([]);
+    expect(clusterScopedRecorded([crd])).toEqual([]);
+  });
+
+  test('finalizerAction: held only while cluster-scoped objects are rendered or left', () => {
+    const F = 'app.oam.dev/resource-tracker-finalizer';
+    expect(
+      finalizerAction({ finalizers: undefined, rendersClusterScoped: false, clusterScopedLeft: false }),
+    ).toBe('none');
+    expect(finalizerAction({ finalizers: ['x'], rendersClusterScoped: true, clusterScopedLeft: false })).toBe(
+      'add',
+    );
+    expect(finalizerAction({ finalizers: [F], rendersClusterScoped: true, clusterScopedLeft: false })).toBe(
+      'keep',
+    );
+    expect(finalizerAction({ finalizers: [F], rendersClusterScoped: false, clusterScopedLeft: true })).toBe(
+      'keep',
+    );
+    expect(finalizerAction({ finalizers: [F], rendersClusterScoped: false, clusterScopedLeft: false })).toBe(
+      'remove',
+    );
+    expect(finalizersAfter(['x'], 'add')).toEqual(['x', F]);
+    expect(finalizersAfter([F, 'x'], 'add')).toEqual([F, 'x']);
+    expect(finalizersAfter(['a', F, 'b'], 'remove')).toEqual(['a', 'b']);
+    expect(finalizersAfter(undefined, 'remove')).toEqual([]);
   });
 });

@@ -55,6 +55,7 @@ const EVENTS = collection(builtin.Event);
 
 interface World {
   api: FakeApi;
+  client: KubeClient;
   requests: RequestRecord[];
   reconciler: ApplicationReconciler;
   applications: Informer<Application>;
@@ -127,6 +128,7 @@ function world({ revisionLimit = 10 } = {}): World {
   let generation = 0;
   const w: World = {
     api,
+    client,
     requests,
     reconciler,
     applications,
@@ -135,9 +137,16 @@ function world({ revisionLimit = 10 } = {}): World {
     setApp: (components) => {
       const current = api.get(APPS, 'rollout-trait-test');
       const app = application(components, { generation: ++generation });
+      // A user's apply keeps what others set in metadata: the finalizers, a pending deletion.
+      const kept = {
+        ...(current?.metadata['finalizers'] ? { finalizers: current.metadata['finalizers'] } : {}),
+        ...(current?.metadata['deletionTimestamp']
+          ? { deletionTimestamp: current.metadata['deletionTimestamp'] }
+          : {}),
+      };
       const stored: StoredObject = {
         ...(app as unknown as StoredObject),
-        metadata: { ...app.metadata, uid: current?.metadata.uid ?? app.metadata.uid },
+        metadata: { ...app.metadata, ...kept, uid: current?.metadata.uid ?? app.metadata.uid },
         ...(current?.['status'] ? { status: current['status'] } : {}),
       };
       api.put(APPS, stored);
@@ -400,5 +409,129 @@ describe('ApplicationReconciler', () => {
         .sort(),
     ).toEqual(['web-v3', 'web-v4']);
     expect(w.api.get(DEPLOYMENTS, 'web')?.metadata.labels?.['app.oam.dev/revision']).toBe('web-v4');
+  });
+});
+
+describe('ApplicationReconciler: cluster-scoped objects', () => {
+  const FINALIZER = 'app.oam.dev/resource-tracker-finalizer';
+  const clusterRoles: ResourceDescriptor = {
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    resource: 'clusterroles',
+    kind: 'ClusterRole',
+    namespaced: false,
+  };
+  const CLUSTER_ROLES = '/apis/rbac.authorization.k8s.io/v1/clusterroles';
+  const role = (name: string) => ({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name },
+    rules: [],
+  });
+  const service = (name: string) => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name },
+    spec: { ports: [{ port: 80 }] },
+  });
+  const objects = (name: string, ...items: unknown[]): ApplicationComponent => ({
+    name,
+    type: 'k8s-objects',
+    properties: { objects: items },
+  });
+  const finalizers = (w: World) => w.api.get(APPS, 'rollout-trait-test')?.metadata['finalizers'];
+
+  function clusterWorld(): World {
+    const w = world();
+    w.client.mapper.register(clusterRoles);
+    return w;
+  }
+
+  test('applied without namespace or owner, labelled; the finalizer is added before the first one', async () => {
+    const w = clusterWorld();
+    w.setApp([objects('rbac', role('reader'), service('settings'))]);
+    await w.reconcile();
+    const stored = w.api.get(CLUSTER_ROLES, 'reader');
+    expect(stored?.metadata.namespace).toBeUndefined();
+    expect(stored?.metadata['ownerReferences']).toBeUndefined();
+    expect(stored?.metadata.labels).toMatchObject({
+      'app.oam.dev/name': 'rollout-trait-test',
+      'app.oam.dev/namespace': NAMESPACE,
+      'app.oam.dev/component': 'rbac',
+    });
+    // The namespaced auxiliary output keeps its owner reference.
+    expect(w.api.get(collection(builtin.Service), 'settings')?.metadata['ownerReferences']).toEqual([
+      expect.objectContaining({ kind: 'Application', name: 'rollout-trait-test' }),
+    ]);
+    expect(finalizers(w)).toEqual([FINALIZER]);
+    // The dry runs first, then the finalizer, then the real applies.
+    const order = w
+      .writes()
+      .filter((r) => !r.path.includes('dryRun=All'))
+      .map(describeWrite);
+    expect(order.indexOf('patch Application rollout-trait-test')).toBeGreaterThanOrEqual(0);
+    expect(order.indexOf('patch Application rollout-trait-test')).toBeLessThan(
+      order.indexOf('apply ClusterRole reader'),
+    );
+    expect(status(w)?.status).toBe('rendering');
+    expect(status(w)?.appliedResources).toContainEqual(
+      expect.objectContaining({ kind: 'ClusterRole', name: 'reader', namespace: '' }),
+    );
+    // Nothing changed: a second reconcile writes no object and no finalizer.
+    w.sync();
+    const mark = w.requests.length;
+    await w.reconcile();
+    expect(w.writesSince(mark).map(describeWrite)).toEqual(['apply Application/status rollout-trait-test']);
+    expect(status(w)?.status).toBe('running');
+  });
+
+  test('no longer rendered: deleted, and the finalizer released once none is left', async () => {
+    const w = clusterWorld();
+    w.setApp([objects('rbac', role('reader')), objects('extra', service('extra'), role('extra'))]);
+    await w.reconcile();
+    w.setApp([objects('rbac', role('reader'))]);
+    await w.reconcile();
+    expect(w.api.get(CLUSTER_ROLES, 'extra')).toBeUndefined();
+    expect(w.api.get(CLUSTER_ROLES, 'reader')).toBeDefined();
+    expect(finalizers(w)).toEqual([FINALIZER]);
+    w.setApp([objects('plain', service('plain'))]);
+    await w.reconcile();
+    expect(w.api.list(CLUSTER_ROLES)).toEqual([]);
+    expect(finalizers(w)).toEqual([]);
+  });
+
+  test('a ClusterRole another Application labelled is not deleted, even when recorded', async () => {
+    const w = clusterWorld();
+    w.setApp([objects('rbac', role('reader'))]);
+    await w.reconcile();
+    const stored = w.api.get(CLUSTER_ROLES, 'reader') as StoredObject;
+    stored.metadata.labels = { ...stored.metadata.labels, 'app.oam.dev/namespace': 'elsewhere' };
+    w.setApp([objects('plain', service('plain'))]);
+    await w.reconcile();
+    expect(w.api.get(CLUSTER_ROLES, 'reader')).toBeDefined();
+  });
+
+  test('deleting the Application deletes its ClusterRoles, then removes the finalizer', async () => {
+    const w = clusterWorld();
+    w.setApp([objects('rbac', role('reader'), service('settings'))]);
+    await w.reconcile();
+    const app = w.api.get(APPS, 'rollout-trait-test') as StoredObject;
+    app.metadata['deletionTimestamp'] = '2026-01-01T00:00:00Z';
+    w.sync();
+    const mark = w.requests.length;
+    await w.reconcile();
+    expect(w.writesSince(mark).map(describeWrite)).toEqual([
+      'delete ClusterRole reader',
+      'patch Application rollout-trait-test',
+    ]);
+    expect(finalizers(w)).toEqual([]);
+  });
+
+  test('an Application with namespaced objects only never gets the finalizer', async () => {
+    const w = clusterWorld();
+    w.setApp([objects('plain', service('plain'))]);
+    await w.reconcile();
+    expect(finalizers(w)).toBeUndefined();
+    expect(w.writes().map(describeWrite)).not.toContain('patch Application rollout-trait-test');
   });
 });

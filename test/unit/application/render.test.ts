@@ -440,6 +440,18 @@ describe('helpers', () => {
     ).toBe('web');
   });
 
+  test('workloadName: an unmanaged workload keeps the name its template gives it', () => {
+    const role = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'reader' },
+    };
+    expect(workloadName('objects', 'objects-v1', role, false)).toBe('reader');
+    expect(workloadName('objects', 'objects-v1', { ...role, metadata: {} }, false)).toBe('objects');
+    const deployment = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' } };
+    expect(workloadName('web', 'web-v3', deployment, true)).toBe('web-v3');
+  });
+
   test('containsString looks into nested strings', () => {
     expect(containsString({ a: [{ b: 'x-web-v0-y' }] }, 'web-v0')).toBe(true);
     expect(containsString({ a: [1, true, null, 'web-v1'] }, 'web-v0')).toBe(false);

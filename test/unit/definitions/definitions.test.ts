@@ -145,9 +145,10 @@ const ihpaSchema = crdSchema('autoscaling.kapacitystack.io_intelligenthorizontal
 describe('generated manifests', () => {
   const generated = generateDefinitions();
 
-  it('ships the three components and three traits', () => {
+  it('ships the four components and three traits', () => {
     expect(generated.map((f) => f.fileName)).toEqual([
       'component-cloneset.yaml',
+      'component-k8s-objects.yaml',
       'component-webservice.yaml',
       'component-worker.yaml',
       'trait-ihpa.yaml',
@@ -509,6 +510,41 @@ describe('templates rendered by the CUE engine', () => {
         command: ['sleep', '3600'],
       });
       expect(result.outputs).toEqual({});
+    });
+  });
+
+  describe('k8s-objects', () => {
+    const clusterRole = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'reader' },
+      rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }],
+    };
+    const configMap = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'settings' },
+      data: { a: '1' },
+    };
+    const account = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'runner' } };
+
+    it('renders the first object as the workload and the rest as objects-<index>, unchanged', async () => {
+      const result = await render('component', 'k8s-objects', { objects: [clusterRole, configMap, account] });
+      expect(result.output).toEqual(clusterRole);
+      expect(result.outputs).toEqual({ 'objects-1': configMap, 'objects-2': account });
+    });
+
+    it('renders a single object with no auxiliary outputs', async () => {
+      const result = await render('component', 'k8s-objects', { objects: [configMap] });
+      expect(result.output).toEqual(configMap);
+      expect(result.outputs).toEqual({});
+    });
+
+    it('rejects objects that are not maps, and an empty list', async () => {
+      await expect(render('component', 'k8s-objects', { objects: ['ConfigMap'] })).rejects.toThrow(
+        CueRenderError,
+      );
+      await expect(render('component', 'k8s-objects', { objects: [] })).rejects.toThrow(CueRenderError);
     });
   });
 
