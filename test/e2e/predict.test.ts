@@ -358,15 +358,18 @@ describe('predictive scaling: metrics gRPC service + forecasting job', () => {
       expect(status?.portraitData?.type).toBe('TimeSeries');
       expect(status?.portraitData?.timeSeries?.timeSeries).toEqual(points);
 
-      // The IHPA scales to the value holding now.
+      // The IHPA scales to the value holding now. The series may start at the next scaling window
+      // (up to --scaling-freq ahead): then the IHPA's timer fires at its first point, so the wait
+      // covers the time until then.
       const valueAt = (ms: number) => [...points].reverse().find((p) => p.timestamp * 1000 <= ms)?.replicas;
+      const firstPointMs = (points[0]?.timestamp ?? 0) * 1000;
       await profiles.until(
         (events) =>
           events.some(
             (e) =>
               e.object.spec?.onlineReplicas !== undefined && e.object.spec.onlineReplicas === valueAt(e.at),
           ),
-        30_000,
+        Math.max(0, firstPointMs - Date.now()) + 30_000,
         'the ReplicaProfile at the predicted replicas',
       );
 
@@ -384,7 +387,7 @@ describe('predictive scaling: metrics gRPC service + forecasting job', () => {
     } finally {
       profiles.stop();
     }
-  }, 180_000);
+  }, 900_000); // may wait up to one --scaling-freq (10 min) for the series' first point
 
   test('gRPC: every query type, latest and range, and the error codes', async () => {
     const endMs = Math.floor(Date.now() / MINUTE) * MINUTE;
