@@ -21,6 +21,13 @@ export default {
       testMatch: ['<rootDir>/test/unit/**/*.test.ts', '<rootDir>/controllers/**/*.test.ts', '<rootDir>/cuelang-wasm/**/*.test.ts'],
     },
     {
+      // Long fault tests (`npm run test:faults`); their short variants run in the e2e project.
+      ...common,
+      displayName: 'faults',
+      testMatch: ['<rootDir>/test/faults/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/e2e/global-setup.ts',
+    },
+    {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],

@@ -227,12 +227,21 @@ function planErrors(plan: RolloutPlanSpec, span: { from: number; to: number }): 
 }
 
 /**
- * Keep at most `allowance` replicas across the sources, emptying them in list order, and never
- * asking any source to grow.
+ * Keep at most `allowance` replicas across the sources, emptying them in list order. A source
+ * never grows past what the sources had when the rollout started (`originalSize`: an old revision
+ * gets no new pods); below that, replicas taken from the sources outside the rollout (a person's
+ * `kubectl scale` mid-rollout) are put back on the newest source, so the component keeps the
+ * capacity the batch promises. An unknown original size (0) means never grow.
  */
-function drainSources(sources: readonly WorkloadCounts[], allowance: number): Map<string, number> {
+function drainSources(
+  sources: readonly WorkloadCounts[],
+  allowance: number,
+  originalSize: number,
+): Map<string, number> {
   const levels = new Map<string, number>();
-  let left = Math.max(0, allowance);
+  const present = sources.reduce((sum, source) => sum + Math.max(0, source.desired), 0);
+  const keepTotal = Math.min(Math.max(0, allowance), Math.max(originalSize, present));
+  let left = keepTotal;
   for (let index = sources.length - 1; index >= 0; index--) {
     const source = sources[index];
     if (!source) continue;
@@ -240,6 +249,8 @@ function drainSources(sources: readonly WorkloadCounts[], allowance: number): Ma
     levels.set(source.name, keep);
     left -= keep;
   }
+  const newest = sources[sources.length - 1];
+  if (left > 0 && newest) levels.set(newest.name, (levels.get(newest.name) ?? 0) + left);
   return levels;
 }
 
@@ -293,7 +304,7 @@ function batchHalves(ctx: BatchContext): { first: BatchLevels; second: BatchLeve
   // acrossWorkloads: never shrink the target below what it already has (a revert to a workload
   // that still runs), never grow it past targetSize.
   const targetLevel = Math.max(goal, Math.min(Math.max(0, target.desired), targetSize));
-  const sourceLevels = drainSources(ctx.sources, targetSize - goal);
+  const sourceLevels = drainSources(ctx.sources, targetSize - goal, ctx.originalSize);
   const targetGate =
     target.desired === targetLevel && target.settled !== false && target.ready + maxUnavailable >= goal;
   const targetWaiting = `${target.name} has ${target.ready} ready of ${goal} (maxUnavailable ${maxUnavailable})`;
@@ -486,10 +497,12 @@ export function planRolloutStep(input: RolloutStepInput): RolloutStepResult {
         'the target workload is gone, locating it again',
       );
     }
-    return move(
-      { rollingState: 'rolloutFailing', batchRollingState: 'batchVerifyFailed' },
+    // Deleted mid-rollout (by a person or another controller) while the spec still asks for it:
+    // failing here would leave the sources part-drained for good. Create it again and run the
+    // batches anew from the workloads as they are (the sources keep serving meanwhile).
+    return restartOutcome(
       'TargetLost',
-      'the target workload disappeared during the rollout',
+      'the target workload disappeared during the rollout; creating it again and restarting the batches from the workloads as they are',
     );
   }
 

@@ -41,6 +41,7 @@ import {
   type ObservedWorkload,
 } from './plan-input.js';
 import {
+  correctionEvents,
   eventsFor,
   readyCondition,
   READY_CONDITION,
@@ -56,6 +57,7 @@ import {
   type Rollout,
   type RolloutStatus,
 } from './types.js';
+import { rejectedWriteMessage, WORKLOAD_REJECTED } from './rejection.js';
 import { callWebhook, WebhookError, webhooksFor, type FetchLike } from './webhooks.js';
 
 /**
@@ -235,6 +237,12 @@ export class RolloutReconciler {
     try {
       await this.run(context, result, mode);
     } catch (error) {
+      const rejected = rejectedWriteMessage(error);
+      if (rejected !== undefined) {
+        // Retrying the same write cannot help: hold, and say why (a new revision or plan retries).
+        logger.warn('workload write refused', { message: rejected });
+        return this.hold(rollout, { reason: WORKLOAD_REJECTED, message: rejected });
+      }
       if (!(error instanceof WebhookError)) throw error;
       // The hook answered wrong: the rollout fails (the engine takes it to rolloutFailed).
       result = planRollout({ ...input, failure: error.message });
@@ -254,7 +262,10 @@ export class RolloutReconciler {
     const attempt = attemptAfter(comparison, result, generationOf(rollout));
     await this.writeStatus(rollout, rolloutStatus(result.status, attempt, conditions, status));
     // A webhook failure is told by the RolloutFailing transition's Event, which carries its message.
-    this.emit(rollout, eventsFor(result, previousReason));
+    this.emit(rollout, [
+      ...eventsFor(result, previousReason),
+      ...correctionEvents(result, input.observed, adapter.kind),
+    ]);
     logger.debug('planned', {
       mode,
       state: result.status.rollingState,

@@ -2,7 +2,7 @@
 // Ready condition), the Events a plan's transitions produce, and the annotations the Rollout
 // carries about its workload.
 
-import type { RolloutPlanResult, RolloutProgress } from '../engine/index.js';
+import type { RolloutObservation, RolloutPlanResult, RolloutProgress } from '../engine/index.js';
 import { findCondition, setCondition, type Condition } from '../kit/conditions.js';
 import type { EventType } from '../kit/events.js';
 import type { WorkloadAdapter } from '../workloads/index.js';
@@ -22,6 +22,9 @@ const WARNING_REASONS: ReadonlySet<string> = new Set([
   'TargetRevisionNotFound',
   'InvalidRevision',
   'UnsupportedWorkload',
+  'WorkloadRejected',
+  'ReplicasRestored',
+  'PartitionRestored',
 ]);
 
 /** Holds worth an Event when the rollout first meets them (transitions have their own). */
@@ -124,6 +127,47 @@ export function eventsFor(
     events.push({ type: eventTypeFor(result.reason), reason: result.reason, message: result.message });
   }
   return events;
+}
+
+/**
+ * Events for levels set again without the rollout moving on. A plan that takes no transition only
+ * writes a workload whose replicas or partition differ from the level the current batch already
+ * set, which means something outside the rollout (a person's `kubectl scale`, another controller)
+ * changed it: say which workload, what it had, and what it was set back to.
+ */
+export function correctionEvents(
+  result: Pick<RolloutPlanResult, 'actions' | 'transitions'>,
+  observed: RolloutObservation,
+  kind: string,
+): RolloutEvent[] {
+  if (result.transitions.length > 0) return [];
+  const workloads = [observed.target, ...(observed.sources ?? [])];
+  const find = (name: string) => workloads.find((w) => w?.name === name);
+  return result.actions.flatMap((action): RolloutEvent[] => {
+    if (action.type === 'setReplicas') {
+      const seen = find(action.workload);
+      if (!seen) return [];
+      return [
+        {
+          type: eventTypeFor('ReplicasRestored'),
+          reason: 'ReplicasRestored',
+          message: `${kind} ${action.workload} had ${seen.desired} replicas, set outside the rollout; set back to ${action.replicas} as the current batch requires`,
+        },
+      ];
+    }
+    if (action.type === 'setPartition') {
+      const seen = find(action.workload);
+      if (!seen) return [];
+      return [
+        {
+          type: eventTypeFor('PartitionRestored'),
+          reason: 'PartitionRestored',
+          message: `${kind} ${action.workload} had partition ${seen.partition ?? 0}, set outside the rollout; set back to ${action.partition} as the current batch requires`,
+        },
+      ];
+    }
+    return [];
+  });
 }
 
 /** `trait.oam.dev/workload-name` and `trait.oam.dev/workload-gvk` (upstream's keys and format). */

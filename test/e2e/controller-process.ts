@@ -39,6 +39,7 @@ export async function startController({
   env = {},
   kubeconfig = kubeconfigPath,
   readyTimeoutMs = 60000,
+  script,
 }: {
   controllers: string[];
   namespace?: string;
@@ -47,13 +48,13 @@ export async function startController({
   /** Another cluster's kubeconfig (a throw-away cluster of a fault test); default the local one. */
   kubeconfig?: string;
   readyTimeoutMs?: number;
+  /** A compiled entry point (`dist/controllers/main.js`) run by plain node; default the sources via tsx. */
+  script?: string;
 }): Promise<ControllerProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const args = [
-    '--import',
-    'tsx',
-    join(repoRoot, 'controllers', 'main.ts'),
+    ...(script ? [script] : ['--import', 'tsx', join(repoRoot, 'controllers', 'main.ts')]),
     '--leader-elect=false',
     `--metrics-addr=127.0.0.1:${port}`,
     `--controllers=${controllers.join(',')}`,

@@ -146,6 +146,44 @@ describe('verifyingSpec', () => {
   });
 });
 
+describe('a target deleted during the rollout', () => {
+  it('restarts the attempt (fresh progress) instead of failing, saying so', () => {
+    const result = planRolloutStep(
+      input({ status: rolling('batchFinalizing', 0), observed: across(undefined, w('v1', 3, 3)) }),
+    );
+    expect(result).toMatchObject({
+      restart: true,
+      transitioned: true,
+      status: freshRolloutProgress(),
+      reason: 'TargetLost',
+    });
+    expect(result.message).toMatch(/creating it again/);
+    expect(result.actions).toEqual([]);
+  });
+
+  it('creates the target again in the same plan and keeps the sources as they are', () => {
+    const result = planRollout(
+      input({
+        status: rolling('batchReady', 1, { upgradedReplicas: 2 }),
+        observed: across(undefined, w('v1', 3, 3)),
+      }),
+    );
+    expect(result.transitions.map((t) => t.reason)).toEqual(['TargetLost']);
+    expect(result.actions).toEqual([{ type: 'createTarget', replicas: 0 }]);
+    expect(result.status.rollingState).toBe('locatingTargetApp');
+  });
+
+  it('also when it vanishes while finalising', () => {
+    const result = planRolloutStep(
+      input({
+        status: status({ rollingState: 'finalising', rolloutOriginalSize: 5 }),
+        observed: across(undefined, w('v1', 0, 0)),
+      }),
+    );
+    expect(result).toMatchObject({ restart: true, reason: 'TargetLost' });
+  });
+});
+
 describe('initializing', () => {
   const initializing = status({ rollingState: 'initializing', rolloutOriginalSize: 5 });
 
@@ -694,16 +732,6 @@ describe('changes in flight and terminal states', () => {
     expect(retried).toMatchObject({ restart: true, status: freshRolloutProgress() });
   });
 
-  it('fails when the target disappears mid-rollout', () => {
-    const result = planRolloutStep(
-      input({ status: rolling('batchVerifying'), observed: across(undefined, w('v1', 5, 5)) }),
-    );
-    expect(result.status).toMatchObject({
-      rollingState: 'rolloutFailing',
-      batchRollingState: 'batchVerifyFailed',
-    });
-  });
-
   it('enters RolloutDeletingState when the Rollout is deleted and stays there', () => {
     const deleting = planRolloutStep(
       input({ status: rolling('batchInRolling'), observed: across(w('v2', 0, 0)), deleting: true }),
@@ -753,12 +781,15 @@ describe('several sources and reverts', () => {
   });
 
   it('a revert to a workload that still runs never shrinks it', () => {
+    // verifyingSpec recorded the sources' 2 replicas as the original size.
+    const reverting = (state: RolloutProgress['batchRollingState']) =>
+      rolling(state, 0, { rolloutOriginalSize: 2 });
     const result = planRolloutStep(
-      input({ status: rolling('batchInRolling'), observed: across(w('v1', 3, 3), w('v2', 2, 2)) }),
+      input({ status: reverting('batchInRolling'), observed: across(w('v1', 3, 3), w('v2', 2, 2)) }),
     );
     expect(result.actions).toEqual([]);
     const finalizing = planRolloutStep(
-      input({ status: rolling('batchFinalizing'), observed: across(w('v1', 3, 3), w('v2', 2, 2)) }),
+      input({ status: reverting('batchFinalizing'), observed: across(w('v1', 3, 3), w('v2', 2, 2)) }),
     );
     expect(finalizing.status.batchRollingState).toBe('batchReady');
     expect(finalizing.actions).toEqual([]);
@@ -880,5 +911,54 @@ describe('planRollout (chained steps)', () => {
     );
     expect(result.transitions).toHaveLength(2);
     expect(result.status.rollingState).toBe('initializing');
+  });
+});
+
+describe('a source scaled outside the rollout', () => {
+  it('is brought back to its level when a person scaled it down mid-rollout', () => {
+    // Held after batch 0 (goal 2 of 5): v1 should keep 3, someone scaled it to 1.
+    const result = planRolloutStep(
+      input({
+        status: rolling('batchReady', 0),
+        plan: { ...plan25, batchPartition: 0 },
+        observed: across(w('v2', 2, 2), w('v1', 1, 1)),
+      }),
+    );
+    expect(result.actions).toEqual([{ type: 'setReplicas', workload: 'v1', replicas: 3 }]);
+    expect(result.transitioned).toBe(false);
+  });
+
+  it('is put back on the newest source when there are several', () => {
+    const result = planRolloutStep(
+      input({
+        status: rolling('batchFinalizing'),
+        observed: across(w('v3', 2, 2), w('v1', 1, 1), w('v2', 0, 0)),
+      }),
+    );
+    // 5 − 2 = 3 may stay; the sources have 1: v2 (the newest) gets the 2 missing.
+    expect(result.actions).toEqual([{ type: 'setReplicas', workload: 'v2', replicas: 2 }]);
+  });
+
+  it('never grows past what the sources had when the rollout started', () => {
+    // An upgrade that also grows the component from 1 to 5: the old revision keeps its 1.
+    const result = planRolloutStep(
+      input({
+        status: rolling('batchFinalizing', 0, { rolloutOriginalSize: 1 }),
+        observed: across(w('v2', 2, 2), w('v1', 1, 1)),
+      }),
+    );
+    expect(result.actions).toEqual([]);
+    expect(result.status.batchRollingState).toBe('batchReady');
+  });
+
+  it('is shrunk back when a person scaled it up', () => {
+    const result = planRolloutStep(
+      input({
+        status: rolling('batchReady', 0),
+        plan: { ...plan25, batchPartition: 0 },
+        observed: across(w('v2', 2, 2), w('v1', 6, 6)),
+      }),
+    );
+    expect(result.actions).toEqual([{ type: 'setReplicas', workload: 'v1', replicas: 3 }]);
   });
 });

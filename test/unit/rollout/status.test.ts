@@ -4,6 +4,7 @@ import {
   type RolloutProgress,
 } from '../../../controllers/engine/index.js';
 import {
+  correctionEvents,
   eventsFor,
   eventTypeFor,
   readyCondition,
@@ -219,5 +220,71 @@ describe('workloadAnnotations', () => {
     expect(workloadAnnotations(cloneSetAdapter, 'cloneset-server')['trait.oam.dev/workload-gvk']).toBe(
       '{"apiVersion":"apps.kruise.io/v1alpha1","kind":"CloneSet"}',
     );
+  });
+});
+
+describe('correctionEvents', () => {
+  const observed = {
+    mode: 'acrossWorkloads' as const,
+    target: { name: 'web-v2', desired: 5, ready: 5 },
+    sources: [{ name: 'web-v1', desired: 1, ready: 1 }],
+  };
+
+  it('tells which workload was changed outside the rollout and what it was set back to', () => {
+    const events = correctionEvents(
+      {
+        transitions: [],
+        actions: [
+          { type: 'setReplicas', workload: 'web-v2', replicas: 2 },
+          { type: 'setReplicas', workload: 'web-v1', replicas: 3 },
+        ],
+      },
+      observed,
+      'Deployment',
+    );
+    expect(events).toEqual([
+      {
+        type: 'Warning',
+        reason: 'ReplicasRestored',
+        message:
+          'Deployment web-v2 had 5 replicas, set outside the rollout; set back to 2 as the current batch requires',
+      },
+      {
+        type: 'Warning',
+        reason: 'ReplicasRestored',
+        message:
+          'Deployment web-v1 had 1 replicas, set outside the rollout; set back to 3 as the current batch requires',
+      },
+    ]);
+  });
+
+  it('reports a partition changed outside the rollout', () => {
+    const events = correctionEvents(
+      { transitions: [], actions: [{ type: 'setPartition', workload: 'web', partition: 3 }] },
+      { mode: 'inPlace', target: { name: 'web', desired: 5, ready: 5, partition: 0 } },
+      'CloneSet',
+    );
+    expect(events.map((e) => [e.reason, e.message])).toEqual([
+      [
+        'PartitionRestored',
+        'CloneSet web had partition 0, set outside the rollout; set back to 3 as the current batch requires',
+      ],
+    ]);
+  });
+
+  it('says nothing when the plan moved on (its writes are the rollout itself) or wrote nothing', () => {
+    const moved = {
+      transitions: [{ from: from('rollingInBatches'), reason: 'BatchRolling', message: 'rolling batch 0' }],
+      actions: [{ type: 'setReplicas' as const, workload: 'web-v2', replicas: 2 }],
+    };
+    expect(correctionEvents(moved, observed, 'Deployment')).toEqual([]);
+    expect(correctionEvents({ transitions: [], actions: [] }, observed, 'Deployment')).toEqual([]);
+    expect(
+      correctionEvents(
+        { transitions: [], actions: [{ type: 'createTarget', replicas: 0 }] },
+        { mode: 'scaleOnly' },
+        'Deployment',
+      ),
+    ).toEqual([]);
   });
 });
