@@ -28,7 +28,22 @@ interface Pod extends KubeObjectLike {
   status?: { conditions?: Array<{ type: string; status: string }> };
 }
 interface Deployment extends KubeObjectLike {
+  metadata?: KubeObjectLike['metadata'] & { generation?: number };
   spec?: { replicas?: number };
+  status?: { observedGeneration?: number; replicas?: number };
+}
+
+/**
+ * A Deployment or ReplicaSet whose controller has acted on its latest spec and whose pods match
+ * it: a change a person made a moment ago can still be on its way down this chain (Deployment →
+ * ReplicaSet → pods) after the Deployment's spec is back, and would add pods later.
+ */
+export function caughtUp(workload: Deployment): boolean {
+  const generation = workload.metadata?.generation ?? 0;
+  return (
+    (workload.status?.observedGeneration ?? 0) >= generation &&
+    (workload.status?.replicas ?? 0) === (workload.spec?.replicas ?? 0)
+  );
 }
 
 export function isReady(pod: Pod): boolean {
@@ -67,8 +82,9 @@ export class InvariantMonitor {
   private step = 'setup';
   private readonly pods = new Map<string, Pod>();
   private readonly deployments = new Map<string, Deployment>();
+  private readonly replicaSets = new Map<string, Deployment>();
   private readonly handles: Array<{ stop(): void }> = [];
-  private synced = { pods: false, deployments: false };
+  private synced = { pods: false, deployments: false, replicaSets: false };
   private readonly waiters = new Set<() => void>();
 
   constructor(
@@ -81,7 +97,7 @@ export class InvariantMonitor {
     const track = <T extends KubeObjectLike>(
       path: string,
       map: Map<string, T>,
-      which: 'pods' | 'deployments',
+      which: 'pods' | 'deployments' | 'replicaSets',
       labelSelector: string | undefined,
     ) =>
       kube.watch<T>(
@@ -105,6 +121,9 @@ export class InvariantMonitor {
     this.handles.push(track(`/api/v1/namespaces/${namespace}/pods`, this.pods, 'pods', selector));
     this.handles.push(
       track(`/apis/apps/v1/namespaces/${namespace}/deployments`, this.deployments, 'deployments', selector),
+    );
+    this.handles.push(
+      track(`/apis/apps/v1/namespaces/${namespace}/replicasets`, this.replicaSets, 'replicaSets', selector),
     );
     if (application) {
       this.handles.push(
@@ -154,15 +173,20 @@ export class InvariantMonitor {
         resolve(ok);
       };
       const check = () => {
-        // Also settled: exactly the pods the Deployments ask for (a ReplicaSet still acting on
-        // the injected change would otherwise add or remove pods after the bounds are back).
-        const { ready, live, asked } = this.counts();
+        // Also settled: exactly the pods the Deployments ask for, and every Deployment and
+        // ReplicaSet caught up with its spec (a ReplicaSet still acting on the injected change
+        // would otherwise add or remove pods after the bounds are back).
+        const { ready, live, asked, deployments } = this.counts();
+        const replicaSets = [...this.replicaSets.values()].filter((r) => !r.metadata?.deletionTimestamp);
         if (
           this.synced.pods &&
           this.synced.deployments &&
+          this.synced.replicaSets &&
           this.within(bounds) &&
           live === asked &&
-          ready === asked
+          ready === asked &&
+          deployments.every(caughtUp) &&
+          replicaSets.every(caughtUp)
         )
           done(true);
       };

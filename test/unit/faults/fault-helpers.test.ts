@@ -2,12 +2,28 @@
 // make a fault test pass vacuously (bounds that never bite, a corpus case judged on the wrong
 // object, an audit check that cannot see an overlap, a quantile off by a bucket).
 import { join } from 'node:path';
-import { quantile } from '../../bench/scale.js';
-import { repoRoot } from '../e2e/support.js';
-import { judge, loadCorpus, parseCase } from './support/corpus.js';
-import { largestBatch, stepBounds } from './support/invariants.js';
-import { auditWrites, writeOverlaps, writeRequests } from './support/leader-scenario.js';
-import { rolloutStory, seededRandom } from './support/scenario.js';
+import { quantile } from '../../../bench/scale.js';
+import { repoRoot } from '../../e2e/support.js';
+import { judge, loadCorpus, parseCase } from '../../faults/support/corpus.js';
+import { caughtUp, largestBatch, stepBounds } from '../../faults/support/invariants.js';
+import { auditWrites, writeOverlaps, writeRequests } from '../../faults/support/leader-scenario.js';
+import { rolloutStory, seededRandom } from '../../faults/support/scenario.js';
+
+describe('caughtUp: a workload whose controller has acted on its latest spec', () => {
+  const workload = (generation: number, observed: number, spec: number, status: number) => ({
+    metadata: { name: 'web-v1', generation },
+    spec: { replicas: spec },
+    status: { observedGeneration: observed, replicas: status },
+  });
+  test('true only when the latest generation is observed and the pods match the spec', () => {
+    expect(caughtUp(workload(3, 3, 2, 2))).toBe(true);
+    // The person's scale to 5 was seen, the restore to 2 not yet: pods may still be added.
+    expect(caughtUp(workload(4, 3, 2, 2))).toBe(false);
+    // The restore was seen but the extra pods are not gone yet.
+    expect(caughtUp(workload(4, 4, 2, 5))).toBe(false);
+    expect(caughtUp({ metadata: { name: 'fresh', generation: 1 }, spec: { replicas: 1 } })).toBe(false);
+  });
+});
 
 describe('invariant bounds', () => {
   it('an upgrade keeps its size ready and adds at most one batch', () => {
