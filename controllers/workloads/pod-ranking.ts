@@ -38,7 +38,11 @@ function readyCondition(pod: RankablePod) {
   return pod.status?.conditions?.find((c) => c.type === 'Ready');
 }
 
-export function isPodReady(pod: RankablePod): boolean {
+/**
+ * The Ready condition alone, as the ReplicaSet controller ranks pods (common.ts's isPodReady also
+ * drops terminating pods, which never reach the ranking).
+ */
+function hasReadyCondition(pod: RankablePod): boolean {
   return readyCondition(pod)?.status === 'True';
 }
 
@@ -85,8 +89,8 @@ export function compareForScaleDown(
   const phaseB = PHASE_ORDER[b.status?.phase ?? ''] ?? 0;
   if (phaseA !== phaseB) return phaseA - phaseB;
 
-  const readyA = isPodReady(a);
-  const readyB = isPodReady(b);
+  const readyA = hasReadyCondition(a);
+  const readyB = hasReadyCondition(b);
   if (readyA !== readyB) return readyA ? 1 : -1;
 
   const costA = podDeletionCost(a);
