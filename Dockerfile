@@ -42,9 +42,9 @@ COPY --from=build /src/dist/cuelang-wasm/ dist/cuelang-wasm/
 COPY --from=wasm /src/cuelang-wasm/dist/cue.wasm /src/cuelang-wasm/dist/wasm_exec.js cuelang-wasm/dist/
 # Files the compiled code reads next to itself (tsc copies only JavaScript).
 COPY controllers/metrics/grpc/proto/ dist/controllers/metrics/grpc/proto/
-# For `--install` (CRDs and definitions, read relative to dist/).
-COPY definitions/crds/ dist/definitions/crds/
-COPY definitions/generated/ dist/definitions/generated/
+# For `--install` (CRDs and definitions, read under the directory holding package.json).
+COPY definitions/crds/ definitions/crds/
+COPY definitions/generated/ definitions/generated/
 # nonroot: a numeric uid, so runAsNonRoot can verify it.
 USER 65532:65532
 # probes and /metrics, the metrics gRPC service, the readiness-gate webhook

@@ -12,12 +12,13 @@
 // Parameters are checked against parameter.cue (defaults filled in) before anything is written.
 
 import { CueRenderError, type RenderInput, type RenderResult } from '../cuelang-wasm/index.js';
+import { LABEL_ADDON_NAME } from '../controllers/application/types.js';
 import type { KubeObject, OwnerReference } from '../controllers/kit/objects.js';
 import { AddonError, type AddonFile, type AddonPackage } from './addon-package.js';
 import { joinCueFiles, type CueFile, type JoinedCue } from './cue-source.js';
 
 export const ADDON_NAMESPACE = 'vela-system';
-export const LABEL_ADDON_NAME = 'addons.oam.dev/name';
+export { LABEL_ADDON_NAME };
 export const LABEL_ADDON_VERSION = 'addons.oam.dev/version';
 export const LABEL_ADDON_REGISTRY = 'addons.oam.dev/registry';
 /** Registry label value of an addon enabled from a local directory. */

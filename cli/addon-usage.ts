@@ -99,3 +99,70 @@ export function disableRefusal(
     `(their components then fail to render).`
   );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Enabling over definitions that already exist
+
+/** A live definition's metadata, as far as ownership goes. */
+export interface LiveDefinition {
+  kind?: string;
+  metadata?: {
+    name?: string;
+    ownerReferences?: Array<{ kind: string; name: string; controller?: boolean }>;
+  };
+}
+
+export interface DefinitionConflict {
+  kind: string;
+  name: string;
+  /** Whose it is: `addon <name>`, `Application <name>`, or undefined for no owner at all. */
+  owner?: string;
+}
+
+/**
+ * Which of the definitions an addon is about to apply already exist and are not the addon's own
+ * (KubeVela's rule: a definition belongs to an addon when its controller owner is the addon's
+ * Application `application`). Pure; `live` holds the existing objects of the addon's definitions.
+ */
+export function definitionConflicts(
+  live: readonly LiveDefinition[],
+  application: string,
+): DefinitionConflict[] {
+  const conflicts: DefinitionConflict[] = [];
+  for (const definition of live) {
+    const refs = definition.metadata?.ownerReferences ?? [];
+    const controller = refs.find((r) => r.controller) ?? refs[0];
+    if (controller?.kind === 'Application' && controller.name === application) continue;
+    const owner =
+      controller === undefined
+        ? undefined
+        : controller.kind === 'Application' && controller.name.startsWith('addon-')
+          ? `addon ${controller.name.slice('addon-'.length)}`
+          : `${controller.kind} ${controller.name}`;
+    conflicts.push({
+      kind: definition.kind ?? '',
+      name: definition.metadata?.name ?? '',
+      ...(owner ? { owner } : {}),
+    });
+  }
+  return conflicts.sort((a, b) => a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
+}
+
+/** One line per conflict: `ComponentDefinition webservice (not from any addon)`. */
+export function describeConflict(conflict: DefinitionConflict): string {
+  return `${conflict.kind} ${conflict.name} (${conflict.owner ? `belongs to ${conflict.owner}` : 'not from any addon'})`;
+}
+
+/** The refusal `addon enable` prints when definitions of the addon's names exist already. */
+export function conflictRefusal(
+  addon: string,
+  namespace: string,
+  conflicts: readonly DefinitionConflict[],
+): string {
+  return (
+    `addon ${addon} brings definitions that already exist in ${namespace} and are not the addon's:\n` +
+    conflicts.map((c) => `  ${describeConflict(c)}\n`).join('') +
+    `Enabling would take them over, and disabling the addon would then delete them. ` +
+    `Pass --override-definitions to replace them with the addon's anyway.`
+  );
+}

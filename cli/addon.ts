@@ -30,14 +30,20 @@ import {
 import {
   COMPONENT_DEFINITION,
   TRAIT_DEFINITION,
+  conflictRefusal,
+  definitionConflicts,
+  describeConflict,
   disableRefusal,
   findDefinitionUses,
   usingApplications,
   type ApplicationLike,
   type DefinitionRef,
+  type LiveDefinition,
 } from './addon-usage.js';
+import { RESOURCE_TRACKER_FINALIZER } from '../controllers/application/types.js';
+import { hasKubeVela, runApplicationReconciler, type ApplicationRunner } from './addon-bootstrap.js';
 import { checkReachable, isServed, watchSet } from './kube.js';
-import type { Output } from './output.js';
+import { cliLogger, type Output } from './output.js';
 import { satisfies } from './semver.js';
 import { parseSetValues } from './set-values.js';
 import type { ApplicationObject } from './status-view.js';
@@ -176,6 +182,11 @@ export interface EnableOptions {
   set: readonly string[];
   wait: boolean;
   timeoutMs: number;
+  /**
+   * Replace definitions of the addon's names that exist and are not the addon's (KubeVela's
+   * --override-definitions); without it enabling refuses and names them.
+   */
+  overrideDefinitions?: boolean;
   cwd?: string;
   /** Defaults to an inline CUE engine, closed afterwards. */
   engine?: CueRenderer;
@@ -278,21 +289,147 @@ export interface EnableResult {
   application: KubeObject;
 }
 
+/**
+ * The parameter an addon declares for running rollscale's own Application controller. Without
+ * KubeVela nothing else renders Applications, so `addon enable` turns it on unless it was given.
+ */
+export const OWN_APPLICATION_CONTROLLER_PARAMETER = 'applicationController';
+
+/** Renders the addon with `args` (through `options.engine`, or an inline engine closed afterwards). */
+async function render(
+  pkg: ReturnType<typeof readAddonPackage>,
+  args: Record<string, unknown>,
+  engine: CueRenderer | undefined,
+): Promise<RenderedAddon> {
+  const owned = engine ? undefined : await createCueEngine({ isolation: 'inline', cacheSize: 0 });
+  try {
+    return await renderAddon(pkg, args, engine ?? (owned as CueRenderer));
+  } finally {
+    await owned?.close();
+  }
+}
+
+/**
+ * The existing definitions of the addon's names that are not the addon's own; refuses (naming
+ * each) unless `override`, which only says what will be replaced.
+ */
+async function checkDefinitionConflicts(
+  ctx: AddonContext,
+  rendered: RenderedAddon,
+  addon: string,
+  override: boolean,
+): Promise<void> {
+  const live: LiveDefinition[] = [];
+  for (const definition of rendered.definitions) {
+    const resource =
+      definition.kind === TRAIT_DEFINITION ? traitDefinitionResource : componentDefinitionResource;
+    if (definition.kind !== TRAIT_DEFINITION && definition.kind !== COMPONENT_DEFINITION) continue;
+    const existing = await ctx.client.tryGet(resource, definition.metadata?.name as string, ADDON_NAMESPACE);
+    if (existing) live.push({ ...existing, kind: definition.kind });
+  }
+  const conflicts = definitionConflicts(live, rendered.application.metadata.name);
+  if (conflicts.length === 0) return;
+  if (!override) throw new AddonError(conflictRefusal(addon, ADDON_NAMESPACE, conflicts));
+  for (const conflict of conflicts) {
+    ctx.output.out(`  --override-definitions: replacing ${describeConflict(conflict)}\n`);
+  }
+}
+
+function deploymentProgress(deployment: DeploymentLike): { ready: boolean; line: string } {
+  const wanted = deployment.spec?.replicas ?? 1;
+  const status = deployment.status ?? {};
+  const current =
+    status.observedGeneration !== undefined &&
+    status.observedGeneration >= (deployment.metadata?.generation ?? 0);
+  const ready = status.readyReplicas ?? 0;
+  const updated = status.updatedReplicas ?? 0;
+  return {
+    ready: current && ready >= wanted && updated >= wanted,
+    line: `Deployment ${deployment.metadata?.namespace}/${deployment.metadata?.name} ${ready}/${wanted} ready`,
+  };
+}
+
+type DeploymentLike = KubeObject & {
+  spec?: { replicas?: number };
+  status?: { observedGeneration?: number; readyReplicas?: number; updatedReplicas?: number };
+};
+
+/**
+ * Waits (on a watch) until every Deployment the addon's Application applied (labelled with its
+ * name, wherever it lives) has all its replicas updated and ready: `running` alone says only that
+ * the objects are applied, since k8s-objects components report no health of their own.
+ */
+async function waitForDeployments(ctx: AddonContext, application: string, timeoutMs: number): Promise<void> {
+  const clock = ctx.clock ?? realClock;
+  const mine = (d: DeploymentLike) =>
+    (d.metadata?.labels?.['app.oam.dev/namespace'] ?? d.metadata?.namespace) === ADDON_NAMESPACE;
+  let settle: (() => void) | undefined;
+  const finished = new Promise<void>((resolve) => (settle = resolve));
+  const printed = new Map<string, string>();
+  const source: { set?: { list(): DeploymentLike[] } } = {};
+  let allReady = false;
+  const check = () => {
+    if (!source.set) return;
+    const progress = source.set
+      .list()
+      .filter(mine)
+      .map((d) => ({ key: `${d.metadata?.namespace}/${d.metadata?.name}`, ...deploymentProgress(d) }));
+    for (const p of progress) {
+      if (printed.get(p.key) !== p.line) ctx.output.out(`  ${p.line}\n`);
+      printed.set(p.key, p.line);
+    }
+    allReady = progress.every((p) => p.ready);
+    if (allReady) settle?.();
+  };
+  const watched = await watchSet<DeploymentLike>(
+    ctx.client,
+    builtin.Deployment,
+    { labelSelector: `app.oam.dev/name=${application}` },
+    check,
+  );
+  source.set = watched;
+  check();
+  const timer = clock.setTimeout(() => settle?.(), timeoutMs);
+  try {
+    await finished;
+    if (!allReady) {
+      const waiting = [...printed.values()].join(', ');
+      throw new AddonError(
+        `the addon's Deployments did not become ready within ${Math.round(timeoutMs / 1000)} s: ${waiting}. ` +
+          `kubectl describe deployment -n <namespace> <name> tells why`,
+      );
+    }
+  } finally {
+    timer.cancel();
+    await watched.stop();
+  }
+}
+
 export async function enableAddon(ctx: AddonContext, options: EnableOptions): Promise<EnableResult> {
   const dir = resolveAddonDir(options.addon, ctx.root, options.cwd);
   const pkg = readAddonPackage(dir);
   const args = parseSetValues(options.set);
-  const owned = options.engine ? undefined : await createCueEngine({ isolation: 'inline', cacheSize: 0 });
-  let rendered: RenderedAddon;
-  try {
-    rendered = await renderAddon(pkg, args, options.engine ?? (owned as CueRenderer));
-  } finally {
-    await owned?.close();
-  }
+  let rendered = await render(pkg, args, options.engine);
   const { metadata } = pkg;
   ctx.output.out(`Enabling addon ${metadata.name} ${metadata.version} from ${dir}\n`);
   await checkReachable(ctx.client);
   await checkRequirements(ctx, rendered, metadata);
+
+  // Without KubeVela this process renders the addon's Application until it runs, and the
+  // addon's own controller must render Applications from then on (addon-bootstrap.ts).
+  const kubeVela = await hasKubeVela(ctx.client);
+  if (
+    !kubeVela &&
+    typeof rendered.parameters[OWN_APPLICATION_CONTROLLER_PARAMETER] === 'boolean' &&
+    !(OWN_APPLICATION_CONTROLLER_PARAMETER in args)
+  ) {
+    ctx.output.out(
+      `  no KubeVela in this cluster: ${OWN_APPLICATION_CONTROLLER_PARAMETER}=true (the addon's controller renders ` +
+        `Applications; --set ${OWN_APPLICATION_CONTROLLER_PARAMETER}=false keeps it off)\n`,
+    );
+    rendered = await render(pkg, { ...args, [OWN_APPLICATION_CONTROLLER_PARAMETER]: true }, options.engine);
+  }
+  await checkDefinitionConflicts(ctx, rendered, metadata.name, options.overrideDefinitions === true);
 
   for (const namespace of [ADDON_NAMESPACE, ...rendered.namespaces]) {
     const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } };
@@ -350,15 +487,47 @@ export async function enableAddon(ctx: AddonContext, options: EnableOptions): Pr
   }
   await apply(ctx, withOwner(rendered.secret, owner));
 
-  if (options.wait) {
+  const clock = ctx.clock ?? realClock;
+  const started = clock.now().getTime();
+  let runner: ApplicationRunner | undefined;
+  if (!kubeVela) {
     ctx.output.out(
-      `Waiting for ${ADDON_NAMESPACE}/${owner.name} to be running (up to ${Math.round(options.timeoutMs / 1000)} s)\n`,
+      `No KubeVela in this cluster: reconciling ${ADDON_NAMESPACE}/${name} here until it runs; ` +
+        `the addon's controller carries on from there\n`,
     );
-    await waitForApplication(ctx, ADDON_NAMESPACE, owner.name, isRunning, options.timeoutMs);
-    ctx.output.out(`Addon ${metadata.name} enabled: ${ADDON_NAMESPACE}/${owner.name} is running\n`);
+    runner = await runApplicationReconciler(ctx.client, {
+      namespace: ADDON_NAMESPACE,
+      name,
+      clock,
+      logger: cliLogger(ctx.output, 'warn'),
+    });
+  }
+  try {
+    if (options.wait || runner) {
+      ctx.output.out(
+        `Waiting for ${ADDON_NAMESPACE}/${name} to be running (up to ${Math.round(options.timeoutMs / 1000)} s)\n`,
+      );
+      // --no-wait still needs this process to apply the objects once when it is the renderer.
+      const done = options.wait
+        ? isRunning
+        : (app: ApplicationObject | undefined) =>
+            app?.status?.observedGeneration !== undefined &&
+            app.status.observedGeneration === app.metadata?.generation &&
+            app.status.status !== 'rendering';
+      await waitForApplication(ctx, ADDON_NAMESPACE, name, done, options.timeoutMs);
+      if (options.wait) {
+        const left = Math.max(1000, options.timeoutMs - (clock.now().getTime() - started));
+        await waitForDeployments(ctx, name, left);
+      }
+    }
+  } finally {
+    await runner?.stop();
+  }
+  if (options.wait) {
+    ctx.output.out(`Addon ${metadata.name} enabled: ${ADDON_NAMESPACE}/${name} is running\n`);
   } else {
     ctx.output.out(
-      `Addon ${metadata.name} applied (not waiting; rollscale status ${owner.name} -n ${ADDON_NAMESPACE} follows it)\n`,
+      `Addon ${metadata.name} applied (not waiting; rollscale status ${name} -n ${ADDON_NAMESPACE} follows it)\n`,
     );
   }
   return { rendered, application };
@@ -432,6 +601,9 @@ export async function disableAddon(ctx: AddonContext, options: DisableOptions): 
       (owned.length ? ` and with it ${owned.map((d) => `${d.kind} ${d.name}`).join(', ')}` : '') +
       '\n',
   );
+  // Without KubeVela this process finishes the deletion: the Application's finalizer deletes what
+  // it created outside vela-system, the addon's own controller among it (addon-bootstrap.ts).
+  const kubeVela = await hasKubeVela(client);
   await client.delete(applicationResource, appName, {
     namespace: ADDON_NAMESPACE,
     propagationPolicy: options.wait ? 'Foreground' : 'Background',
@@ -441,15 +613,33 @@ export async function disableAddon(ctx: AddonContext, options: DisableOptions): 
   } catch (error) {
     if (!isNotFound(error)) throw error;
   }
-  if (options.wait) {
-    await waitForApplication(
-      ctx,
-      ADDON_NAMESPACE,
-      appName,
-      (a) => a === undefined,
-      options.timeoutMs,
-      (a) => (a ? 'deleting (waiting for what it owns to go)' : 'deleted'),
-    );
+  const runner = kubeVela
+    ? undefined
+    : await runApplicationReconciler(client, {
+        namespace: ADDON_NAMESPACE,
+        name: appName,
+        clock: ctx.clock,
+        logger: cliLogger(output, 'warn'),
+      });
+  try {
+    if (options.wait || runner) {
+      await waitForApplication(
+        ctx,
+        ADDON_NAMESPACE,
+        appName,
+        // --no-wait: only until the finalizer is released (the garbage collector does the rest).
+        options.wait
+          ? (a) => a === undefined
+          : (a) =>
+              !(a?.metadata as { finalizers?: string[] } | undefined)?.finalizers?.includes(
+                RESOURCE_TRACKER_FINALIZER,
+              ),
+        options.timeoutMs,
+        (a) => (a ? 'deleting (waiting for what it owns to go)' : 'deleted'),
+      );
+    }
+  } finally {
+    await runner?.stop();
   }
   output.out(`Addon ${options.name} disabled\n`);
 }

@@ -17,8 +17,17 @@ export const addonEnable: CommandSpec = {
     'Renders the addon directory as KubeVela does (template.yaml or template.cue, parameter.cue, resources/*.cue\n' +
     'and *.yaml, definitions/*.yaml), applies the Application addon-<name> in vela-system labelled\n' +
     'addons.oam.dev/name and addons.oam.dev/version, the definitions into vela-system owned by it, stores the\n' +
-    'parameters in Secret addon-secret-<name>, then waits until the Application is running. Enabling again\n' +
-    'upgrades it (definitions the addon no longer has are deleted).',
+    'parameters in Secret addon-secret-<name>, then waits until the Application is running and its\n' +
+    'Deployments are ready. Enabling again upgrades it (definitions the addon no longer has are deleted).\n' +
+    '\n' +
+    "A definition of the addon's names that exists in vela-system and is not the addon's (installed by\n" +
+    'KubeVela, by rollscale install or by another addon) stops the enable, naming each one:\n' +
+    '--override-definitions replaces them, and disabling the addon then deletes them.\n' +
+    '\n' +
+    'Without KubeVela (no ResourceTracker CRD) nothing renders addon-<name> before the addon runs, so\n' +
+    "this command reconciles it itself (rollscale's Application controller, in process) until it is\n" +
+    "running, and sets applicationController=true unless given: the addon's controller then renders\n" +
+    'Applications. addon disable likewise finishes the deletion itself.',
   positionals: [
     {
       name: 'addon',
@@ -45,10 +54,16 @@ export const addonEnable: CommandSpec = {
       default: true,
       help: 'wait until the Application is running (--no-wait: do not)',
     },
+    {
+      name: 'override-definitions',
+      type: 'boolean',
+      help: "replace existing definitions of the addon's names that are not the addon's",
+    },
     timeout('the Application to be running', '5m'),
   ],
   examples: [
     'rollscale addon enable addons/rollscale --set replicas=1',
+    'rollscale addon enable ./addons/rollscale --override-definitions',
     'rollscale addon enable rollscale image=ghcr.io/rollscale/rollscale:dev',
   ],
 };

@@ -2,37 +2,21 @@
 // kubeconfig and addons/), a KubeClient from the kubeconfig the kit's rules pick, readable
 // connection errors, and a small helper that keeps a set of objects up to date from a watch.
 
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 import { KubeClient, isApiError } from '../controllers/kit/client.js';
 import { NoKindMatchError, type ResourceDescriptor } from '../controllers/kit/discovery.js';
 import { Informer, listWatchFor } from '../controllers/kit/informer.js';
 import { resolveKubeConfig } from '../controllers/kit/kubeconfig.js';
 import { formatApiVersion, type KubeObject } from '../controllers/kit/objects.js';
+import { repoRoot } from '../controllers/repo-root.js';
 
 /**
- * The repository root: the nearest directory above this module holding the project's
- * package.json (works from cli/ under tsx and from dist/cli/ after a build).
+ * The repository root (works from cli/ under tsx and from dist/cli/ after a build): the one
+ * helper, shared with the controller entry point.
  */
-export function repoRoot(start: string = dirname(fileURLToPath(import.meta.url))): string {
-  let dir = resolve(start);
-  for (;;) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest)) {
-      try {
-        if ((JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'rollscale')
-          return dir;
-      } catch {
-        // not ours; keep looking
-      }
-    }
-    const parent = dirname(dir);
-    if (parent === dir) return resolve(start, '..');
-    dir = parent;
-  }
-}
+export { repoRoot };
 
 export interface Connection {
   client: KubeClient;

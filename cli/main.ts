@@ -108,7 +108,13 @@ export async function main(
         const { client } = connect(kubeconfig);
         await enableAddon(
           { client, output, root: repoRoot(), clock: realClock },
-          { addon: positionals['addon'] as string, set, wait: options['wait'] === true, timeoutMs },
+          {
+            addon: positionals['addon'] as string,
+            set,
+            wait: options['wait'] === true,
+            timeoutMs,
+            overrideDefinitions: options['override-definitions'] === true,
+          },
         );
         return 0;
       }

@@ -15,19 +15,22 @@
 // Credentials: $KUBECONFIG, else <repo>/.cluster/kubeconfig, else the in-cluster service account.
 
 import { existsSync, realpathSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 import type { KubeClient } from './kit/client.js';
 import { realClock, type Clock } from './kit/clock.js';
 import { FlagError, flagUsage, parseFlags, type FlagDefinition } from './kit/flags.js';
-import { podNamespace, resolveKubeConfig } from './kit/kubeconfig.js';
+import { podNamespace, resolveClusterAccess } from './kit/cluster-access.js';
 import { createLogger, errorMessage, type Logger } from './kit/log.js';
 import { LeadershipLostError, Manager } from './kit/manager.js';
 import { applyManifests, loadManifests } from './kit/manifests.js';
 import { controllers } from './registry.js';
+import { repoRoot as findRepoRoot } from './repo-root.js';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+// The directory holding package.json, definitions/ and .cluster/: the same from controllers/
+// (tsx), dist/controllers/ (a build) and the image (/app).
+const repoRoot = findRepoRoot();
 
 const flagSpec = {
   install: { type: 'boolean', default: false, help: 'apply CRDs and generated definitions before starting' },
@@ -47,7 +50,8 @@ const flagSpec = {
     help: 'namespace of the leader lease',
   },
   'leader-election-id': { type: 'string', default: 'rollscale-controller', help: 'name of the leader lease' },
-  workers: { type: 'integer', default: 1, min: 1, help: 'concurrent reconciles per controller' },
+  // Several reconciles in flight overlap their API round trips; one key never runs twice at once.
+  workers: { type: 'integer', default: 4, min: 1, help: 'concurrent reconciles per controller' },
   controllers: {
     type: 'string',
     default: '',
@@ -147,8 +151,9 @@ export async function run(argv: readonly string[]): Promise<number> {
     process.env[`ROLLSCALE_${flag.toUpperCase().replace(/-/g, '_')}`] = String(flags[flag]);
   }
 
-  const { kubeConfig, origin } = resolveKubeConfig(join(repoRoot, '.cluster', 'kubeconfig'));
-  const manager = Manager.fromKubeConfig(kubeConfig, {
+  // Not client-node's KubeConfig: loading that package costs ~75 MB resident (cluster-access.ts).
+  const { access, origin } = resolveClusterAccess(join(repoRoot, '.cluster', 'kubeconfig'));
+  const manager = Manager.fromKubeConfig(access, {
     clock: realClock,
     logger,
     metricsAddress: flags['metrics-addr'],

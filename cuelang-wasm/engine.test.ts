@@ -364,6 +364,23 @@ describe('render cache', () => {
     expect(cue.stats().wasmCalls).toBe(before + 1);
   });
 
+  it('keeps evalStatus results in a cache of their own, so they never evict renders', async () => {
+    const input = { parameter: { image: 'nginx:kept' }, context: seedContext };
+    const first = await cue.render(webservice, input);
+    const policy = { healthPolicy: 'isHealth: context.output.status.readyReplicas == 1' };
+    for (const ready of [0, 1, 2]) {
+      await cue.evalStatus(policy, {
+        context: { ...seedContext, output: { status: { readyReplicas: ready } } },
+      });
+    }
+    const before = cue.stats().wasmCalls;
+    expect(await cue.render(webservice, input)).toBe(first);
+    expect(cue.stats().wasmCalls).toBe(before);
+    // Repeated statuses are served from their cache.
+    await cue.evalStatus(policy, { context: { ...seedContext, output: { status: { readyReplicas: 2 } } } });
+    expect(cue.stats().wasmCalls).toBe(before);
+  });
+
   it('caches deterministic errors too', async () => {
     const before = cue.stats().wasmCalls;
     const first = await renderError(cue.render('output: {', {}));

@@ -34,8 +34,17 @@ export interface CueEngineOptions {
   isolation?: 'worker' | 'inline';
   /** Deadline per render in worker mode, from the moment the worker starts it. Default 5000 ms. */
   timeoutMs?: number;
-  /** Results kept in the LRU cache; 0 disables caching. Default 512. */
+  /**
+   * Render results kept in the LRU cache; 0 disables caching. Default 2048: a controller renders
+   * each of its Applications' components and traits again on every reconcile, and a cache smaller
+   * than that working set misses on every one of them once there are more than a few hundred.
+   */
   cacheSize?: number;
+  /**
+   * evalStatus results kept in their own LRU cache (default 256; 0 disables it). They depend on
+   * live objects, so they rarely repeat; a cache of their own keeps them from evicting renders.
+   */
+  statusCacheSize?: number;
   /** Path of cue.wasm; default: `$CUE_WASM_PATH`, else `cuelang-wasm/dist/cue.wasm`. */
   wasmPath?: string;
   /** Path of wasm_exec.js; default: next to cue.wasm. */
@@ -115,7 +124,8 @@ export interface CueEngine {
 }
 
 const DEFAULT_TIMEOUT_MS = 5000;
-const DEFAULT_CACHE_SIZE = 512;
+const DEFAULT_CACHE_SIZE = 2048;
+const DEFAULT_STATUS_CACHE_SIZE = 256;
 
 /** Error kinds that depend only on the inputs, so caching them is safe. */
 const DETERMINISTIC_KINDS: ReadonlySet<CueErrorKind> = new Set([
@@ -148,7 +158,12 @@ export async function createCueEngine(options: CueEngineOptions = {}): Promise<C
     wasmBytes: artifacts.wasmBytes,
     isolation,
   };
-  return new Engine(backend, new LruCache(options.cacheSize ?? DEFAULT_CACHE_SIZE), engineInfo);
+  return new Engine(
+    backend,
+    new LruCache(options.cacheSize ?? DEFAULT_CACHE_SIZE),
+    new LruCache(options.statusCacheSize ?? DEFAULT_STATUS_CACHE_SIZE),
+    engineInfo,
+  );
 }
 
 /** Where build.sh puts cue.wasm, seen from this file in the source tree or in the compiled `dist/`. */
@@ -173,6 +188,7 @@ class Engine implements CueEngine {
   constructor(
     private readonly backend: Backend,
     private readonly cache: LruCache<string, Promise<unknown>>,
+    private readonly statusCache: LruCache<string, Promise<unknown>>,
     private readonly engineInfo: CueEngineInfo,
   ) {}
 
@@ -183,7 +199,7 @@ class Engine implements CueEngine {
       parameter: input.parameter ?? null,
       context: input.context ?? null,
     });
-    return this.run(request, (result) => {
+    return this.run(this.cache, request, (result) => {
       const r = result as Partial<RenderResult>;
       return {
         ...r,
@@ -202,7 +218,7 @@ class Engine implements CueEngine {
       parameter: input.parameter ?? null,
       context: input.context ?? null,
     });
-    return this.run(request, (result) => result as StatusResult);
+    return this.run(this.statusCache, request, (result) => result as StatusResult);
   }
 
   info(): CueEngineInfo {
@@ -215,13 +231,18 @@ class Engine implements CueEngine {
 
   close(): Promise<void> {
     this.cache.clear();
+    this.statusCache.clear();
     return this.backend.close();
   }
 
-  private run<T>(request: string, shape: (result: unknown) => T): Promise<T> {
-    const caching = this.cache.capacity > 0;
+  private run<T>(
+    cache: LruCache<string, Promise<unknown>>,
+    request: string,
+    shape: (result: unknown) => T,
+  ): Promise<T> {
+    const caching = cache.capacity > 0;
     const key = caching ? createHash('sha256').update(request).digest('base64') : '';
-    const cached = caching ? this.cache.get(key) : undefined;
+    const cached = caching ? cache.get(key) : undefined;
     if (cached) {
       this.counters.cacheHits++;
       return cached as Promise<T>;
@@ -240,9 +261,9 @@ class Engine implements CueEngine {
       return deepFreeze(shape(response.result));
     });
     if (!caching) return pending;
-    this.cache.set(key, pending);
+    cache.set(key, pending);
     pending.catch((err: unknown) => {
-      if (!(err instanceof CueRenderError && DETERMINISTIC_KINDS.has(err.kind))) this.cache.delete(key);
+      if (!(err instanceof CueRenderError && DETERMINISTIC_KINDS.has(err.kind))) cache.delete(key);
     });
     return pending;
   }

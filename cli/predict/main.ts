@@ -17,8 +17,7 @@
 // Exit codes: 0 result written, 1 no prediction (reason logged; the previous result stays),
 // 2 bad flags or environment.
 
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 
 import { KubeConfig } from '@kubernetes/client-node';
 
@@ -29,10 +28,11 @@ import { resolveKubeConfig } from '../../controllers/kit/kubeconfig.js';
 import { createLogger, errorMessage } from '../../controllers/kit/log.js';
 import { MetricsClient } from '../../controllers/metrics/grpc/client.js';
 import { DEFAULT_MAX_POINTS } from '../../controllers/metrics/grpc/request.js';
+import { repoRoot as findRepoRoot } from '../../controllers/repo-root.js';
 import { runPredictJob, type JobSettings } from './job.js';
 import { parsePeriod } from './period.js';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const repoRoot = findRepoRoot();
 
 const flagSpec = {
   're-history-len': { type: 'string', default: '24H', help: 'history to learn from' },

@@ -4,6 +4,8 @@
 
 import { CueRenderError } from '../../cuelang-wasm/index.js';
 import { errorMessage } from '../kit/log.js';
+import { describeIntOrPercentFailure } from './parameter-errors.js';
+import { DEADLINE_BACKOFF_INITIAL_MS, DEADLINE_BACKOFF_MAX_MS } from './retry.js';
 
 export type ApplicationErrorReason =
   /** No ComponentDefinition / TraitDefinition of that name. */
@@ -18,8 +20,10 @@ export type ApplicationErrorReason =
   | 'InvalidSpec'
   /** externalRevision names a revision of a different spec, or another Application's. */
   | 'RevisionConflict'
-  /** A rendered kind that no API serves, or one that is cluster-scoped. */
+  /** A rendered kind that no API serves. */
   | 'UnknownKind'
+  /** An object outside the Application's namespace (cluster-scoped, or in another namespace). */
+  | 'OutsideNamespace'
   /** The API server rejected a rendered object (dry run). */
   | 'ApplyRejected'
   /** Writing failed for another reason; retried. */
@@ -30,11 +34,14 @@ export interface ApplicationErrorOptions {
   retryable?: boolean;
   /** The component the error is about, when it is about one. */
   component?: string;
+  /** A CUE render hit its deadline: retried after a long backoff (retry.ts), not the queue's. */
+  deadlineExceeded?: boolean;
 }
 
 export class ApplicationError extends Error {
   override readonly name = 'ApplicationError';
   readonly retryable: boolean;
+  readonly deadlineExceeded: boolean;
   component: string | undefined;
   constructor(
     readonly reason: ApplicationErrorReason,
@@ -43,6 +50,7 @@ export class ApplicationError extends Error {
   ) {
     super(message);
     this.retryable = options.retryable ?? false;
+    this.deadlineExceeded = options.deadlineExceeded ?? false;
     this.component = options.component;
   }
 }
@@ -62,7 +70,7 @@ export function describeRenderFailure(error: unknown): string {
     const constraint = /incomplete value (.*) to JSON/.exec(error.cueMessage)?.[1];
     return `${error.path}: required value missing${constraint ? ` (must satisfy ${constraint})` : ''}`;
   }
-  return error.message;
+  return describeIntOrPercentFailure(error) ?? error.message;
 }
 
 /** Timeouts, crashes and a closed engine say nothing about the input: retry them. */
@@ -78,9 +86,14 @@ export function isTransientRenderFailure(error: unknown): boolean {
 
 export function renderError(component: string, trait: string | undefined, error: unknown): ApplicationError {
   const transient = isTransientRenderFailure(error);
+  const deadlineExceeded = error instanceof CueRenderError && error.kind === 'timeout';
+  // The retry schedule is part of the message, which stays the same on every retry (one Event).
+  const retry = deadlineExceeded
+    ? `; retried after ${DEADLINE_BACKOFF_INITIAL_MS / 1000} s, then at doubling intervals up to ${DEADLINE_BACKOFF_MAX_MS / 60_000} min, or at once when the Application or a definition changes`
+    : '';
   return new ApplicationError(
     transient ? 'RenderUnavailable' : 'RenderError',
-    `${scope(component, trait)}: ${describeRenderFailure(error)}`,
-    { retryable: transient, component },
+    `${scope(component, trait)}: ${describeRenderFailure(error)}${retry}`,
+    { retryable: transient, component, deadlineExceeded },
   );
 }

@@ -13,10 +13,15 @@ import { NoKindMatchError, builtin, type ResourceDescriptor } from '../kit/disco
 import { errorMessage } from '../kit/log.js';
 import type { Manager } from '../kit/manager.js';
 import { formatApiVersion, keyOf, type KubeObject } from '../kit/objects.js';
-import { ApplicationReconciler, kindKey, type WatchedKind } from './reconciler.js';
+import { indexByLabelValue } from '../kit/store.js';
+import { ApplicationReconciler, BY_APPLICATION_INDEX, kindKey, type WatchedKind } from './reconciler.js';
 import {
   DEFAULT_REVISION_LIMIT,
+  LABEL_ADDON_NAME,
   LABEL_APP_NAME,
+  LABEL_APP_NAMESPACE,
+  LABEL_COMPONENT,
+  LABEL_REVISION_COMPONENT,
   SYSTEM_DEFINITION_NAMESPACE,
   applicationResource,
   cloneSetResource,
@@ -59,12 +64,42 @@ async function isServed(manager: Manager, resource: ResourceDescriptor): Promise
   }
 }
 
-/** The Application key an object's app.oam.dev/name label names. */
-const mapToApplication: MapFunc<KubeObject> = (obj) => {
+/**
+ * The label selector of the cache of a watched kind. Kinds the Rollout and IHPA controllers cache
+ * too are selected as they select them, so that one process keeps one cache of each (thousands of
+ * revisions and workloads are the bulk of its memory): every object this controller writes or
+ * reads health from carries these labels as well (a rendered object has app.oam.dev/name and
+ * app.oam.dev/component, a revision also controller.oam.dev/component); objects of the wider
+ * selection that name no Application map to none.
+ */
+function cacheSelector(resource: ResourceDescriptor): string | undefined {
+  const same = (other: ResourceDescriptor) =>
+    resource.group === other.group && resource.resource === other.resource;
+  if (same(rolloutResource) || same(ihpaResource)) return undefined;
+  if (same(builtin.ControllerRevision)) return LABEL_REVISION_COMPONENT;
+  if (same(builtin.Deployment) || same(cloneSetResource)) return LABEL_COMPONENT;
+  return LABEL_APP_NAME;
+}
+
+/**
+ * The Application key an object's app.oam.dev/name label names: in the object's namespace, or in
+ * the one app.oam.dev/namespace names (an addon's objects in a namespace of their own).
+ */
+export const mapToApplication: MapFunc<KubeObject> = (obj) => {
   const app = obj.metadata?.labels?.[LABEL_APP_NAME];
-  const namespace = obj.metadata?.namespace;
+  const namespace = obj.metadata?.labels?.[LABEL_APP_NAMESPACE] ?? obj.metadata?.namespace;
   return app && namespace ? keyOf(namespace, app) : undefined;
 };
+
+/**
+ * Addon Applications are reconciled by KubeVela, or, without it, by `rollscale addon enable`
+ * in-process with the user's own credentials: applying an addon creates CRDs, ClusterRoles and
+ * objects in other namespaces, rights this controller's least-privilege role does not have (and
+ * a controller able to create ClusterRoles could grant itself anything). It leaves them alone.
+ */
+export function isAddonApplication(app: Application | undefined): boolean {
+  return app?.metadata.labels?.[LABEL_ADDON_NAME] !== undefined;
+}
 
 function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
@@ -105,7 +140,10 @@ export async function registerApplicationController(
   }
   const watched = new Map<string, WatchedKind>();
   for (const resource of kinds) {
-    const informer = manager.informer<KubeObject>(resource, { labelSelector: LABEL_APP_NAME });
+    const informer = manager.informer<KubeObject>(resource, {
+      labelSelector: cacheSelector(resource),
+      indexers: { [BY_APPLICATION_INDEX]: indexByLabelValue(LABEL_APP_NAME) },
+    });
     watched.set(kindKey(formatApiVersion(resource.group, resource.version), resource.kind), {
       resource,
       informer,
@@ -125,9 +163,17 @@ export async function registerApplicationController(
     revisionLimit: options.revisionLimit ?? DEFAULT_REVISION_LIMIT,
   });
 
-  const controller = manager.controller(CONTROLLER_NAME, reconciler.reconcile);
+  const controller = manager.controller(CONTROLLER_NAME, (request) =>
+    isAddonApplication(applications.get(keyOf(request.namespace ?? '', request.name)))
+      ? Promise.resolve()
+      : reconciler.reconcile(request),
+  );
   controller.watches(applications, mapToSelf, { updateFilter: applicationChanged });
-  for (const { informer } of watched.values()) controller.watches(informer, mapToApplication);
+  // A child's change only asks to look at health again: it waits behind Applications that were
+  // created or changed (work queue priorities), and its repeats merge while it waits.
+  for (const { informer } of watched.values()) {
+    controller.watches(informer, mapToApplication, { lowPriority: true });
+  }
   const usersOf =
     (field: 'component' | 'trait') =>
     (definition: KubeObject): string[] => {

@@ -20,6 +20,7 @@ import {
   LABEL_TRAIT_RESOURCE,
   LABEL_TRAIT_TYPE,
   RESOURCE_TRACKER_FINALIZER,
+  SYSTEM_DEFINITION_NAMESPACE,
   type Application,
   type ApplicationPhase,
   type ApplicationStatus,
@@ -89,7 +90,11 @@ function withMetadata(
   const metadata = isPlainObject(copy['metadata']) ? copy['metadata'] : {};
   const existing = isPlainObject(metadata['labels']) ? (metadata['labels'] as Record<string, string>) : {};
   metadata['labels'] = { ...existing, ...labels };
-  metadata['namespace'] = app.metadata.namespace;
+  // An explicit namespace is kept (KubeVela honours it); placeObjects and
+  // outsideNamespaceRefusals decide what happens to an object outside the Application's.
+  if (typeof metadata['namespace'] !== 'string' || metadata['namespace'] === '') {
+    metadata['namespace'] = app.metadata.namespace;
+  }
   metadata['ownerReferences'] = [applicationOwnerReference(app)];
   copy['metadata'] = metadata;
   return copy as KubeObject & JsonObject;
@@ -179,13 +184,73 @@ export function asClusterScoped(d: DesiredObject, app: Application): DesiredObje
   return { ...d, object };
 }
 
-/** `desired` with every object `namespaced` says is cluster-scoped turned by asClusterScoped. */
+/**
+ * A desired namespaced object in another namespace than the Application's (an addon's controller
+ * in its own namespace): tracked like a cluster-scoped one, since an owner reference across
+ * namespaces counts as absent for the garbage collector. Only Applications of the trusted
+ * namespace get this far (outsideNamespaceRefusals).
+ */
+export function asOtherNamespace(d: DesiredObject, app: Application): DesiredObject {
+  const object = structuredClone(d.object);
+  const metadata = isPlainObject(object['metadata']) ? object['metadata'] : {};
+  delete metadata['ownerReferences'];
+  const labels = isPlainObject(metadata['labels']) ? (metadata['labels'] as Record<string, string>) : {};
+  metadata['labels'] = { ...labels, [LABEL_APP_NAMESPACE]: app.metadata.namespace };
+  object['metadata'] = metadata;
+  return { ...d, object };
+}
+
+/**
+ * `desired` with every object `namespaced` says is cluster-scoped turned by asClusterScoped, and
+ * every namespaced one in another namespace by asOtherNamespace.
+ */
 export function placeObjects(
   app: Application,
   desired: readonly DesiredObject[],
   namespaced: (d: DesiredObject) => boolean,
 ): DesiredObject[] {
-  return desired.map((d) => (namespaced(d) ? d : asClusterScoped(d, app)));
+  return desired.map((d) => {
+    if (!namespaced(d)) return asClusterScoped(d, app);
+    return isTrackedByLabels(refOf(d.object), app) ? asOtherNamespace(d, app) : d;
+  });
+}
+
+/**
+ * Objects outside the Application's namespace (cluster-scoped, or in another namespace): no
+ * owner reference; found through status.appliedResources and the app.oam.dev/name and
+ * app.oam.dev/namespace labels, deleted under the resource-tracker finalizer.
+ */
+export function isTrackedByLabels(ref: { namespace: string }, app: Application): boolean {
+  return ref.namespace !== app.metadata.namespace;
+}
+
+/**
+ * Why each placed object may not be written for this Application, if any. An Application may
+ * create objects only in its own namespace, except one in the system namespace (vela-system,
+ * where addons live and only cluster administrators write): a k8s-objects component takes any
+ * object from its properties, so without this rule anyone allowed to create an Application could
+ * make the controller create a ClusterRoleBinding.
+ */
+export function outsideNamespaceRefusals(
+  app: Application,
+  placed: readonly DesiredObject[],
+  trustedNamespace: string = SYSTEM_DEFINITION_NAMESPACE,
+): Array<{ component: string; message: string }> {
+  if (app.metadata.namespace === trustedNamespace) return [];
+  const refusals: Array<{ component: string; message: string }> = [];
+  for (const d of placed) {
+    const ref = refOf(d.object);
+    const where = isClusterScopedRef(ref) ? 'is cluster-scoped' : `is in namespace "${ref.namespace}"`;
+    if (ref.namespace === app.metadata.namespace) continue;
+    refusals.push({
+      component: d.component,
+      message:
+        `component "${d.component}": ${ref.kind} "${ref.name}" ${where}; an Application in namespace ` +
+        `"${app.metadata.namespace}" may only create objects in its own namespace (only Applications ` +
+        `in "${trustedNamespace}" may create cluster-scoped objects)`,
+    });
+  }
+  return refusals;
 }
 
 export function isClusterScopedRef(ref: { namespace: string }): boolean {
@@ -194,13 +259,13 @@ export function isClusterScopedRef(ref: { namespace: string }): boolean {
 
 /**
  * Whether a live object belongs to the Application: a controller/owner reference to its uid, or,
- * for a cluster-scoped object (no namespace), the app.oam.dev/name and app.oam.dev/namespace
- * labels naming it.
+ * for an object outside its namespace (cluster-scoped, or in another namespace), the
+ * app.oam.dev/name and app.oam.dev/namespace labels naming it.
  */
 export function belongsTo(obj: KubeObject, app: Application): boolean {
   const uid = app.metadata.uid;
   if (uid && (obj.metadata?.ownerReferences ?? []).some((o) => o.uid === uid)) return true;
-  if (obj.metadata?.namespace) return false;
+  if (obj.metadata?.namespace === app.metadata.namespace) return false;
   const labels = obj.metadata?.labels ?? {};
   return (
     labels[LABEL_APP_NAME] === app.metadata.name && labels[LABEL_APP_NAMESPACE] === app.metadata.namespace
@@ -243,14 +308,19 @@ export function finalizersAfter(
 }
 
 /**
- * The cluster-scoped objects to delete when the Application is deleted: those it recorded, but
- * no CustomResourceDefinition (isKeptOnDelete).
+ * The objects to delete when the Application is deleted: those it recorded outside its namespace
+ * (cluster-scoped ones; with `appNamespace`, those in other namespaces too), but no
+ * CustomResourceDefinition (isKeptOnDelete). The garbage collector takes the rest.
  */
-export function clusterScopedRecorded(recorded: readonly AppliedResource[]): ObjectRef[] {
+export function clusterScopedRecorded(
+  recorded: readonly AppliedResource[],
+  appNamespace?: string,
+): ObjectRef[] {
   const seen = new Map<string, ObjectRef>();
   for (const r of recorded) {
     const ref = { apiVersion: r.apiVersion, kind: r.kind, namespace: r.namespace, name: r.name };
-    if (isClusterScopedRef(ref) && !isKeptOnDelete(ref)) seen.set(refKey(ref), ref);
+    const outside = isClusterScopedRef(ref) || (appNamespace !== undefined && ref.namespace !== appNamespace);
+    if (outside && !isKeptOnDelete(ref)) seen.set(refKey(ref), ref);
   }
   return [...seen.values()];
 }

@@ -36,6 +36,7 @@ import {
   belongsTo,
   buildStatus,
   clusterScopedRecorded,
+  outsideNamespaceRefusals,
   conditionForError,
   decidePhase,
   desiredObjects,
@@ -44,7 +45,7 @@ import {
   finalizersAfter,
   healthyCondition,
   invalidObjects,
-  isClusterScopedRef,
+  isTrackedByLabels,
   placeObjects,
   pruneCandidates,
   refKey,
@@ -54,13 +55,21 @@ import {
   type FinalizerAction,
   type ObjectRef,
 } from './planner.js';
-import { renderComponent, type RenderEnvironment, type RenderedComponent, type Renderer } from './render.js';
+import {
+  findDefinition,
+  renderComponent,
+  type RenderEnvironment,
+  type RenderedComponent,
+  type Renderer,
+} from './render.js';
+import { DeadlineBackoff, fingerprint, isPermanentRejection, rejectionDetail } from './retry.js';
 import { isOwnedBy, referencedRevisions, revisionsToCollect } from './revisions.js';
 import {
   APPLICATION_API_VERSION,
   APPLICATION_KIND,
   LABEL_APP_NAME,
   RESOURCE_TRACKER_FINALIZER,
+  SYSTEM_DEFINITION_NAMESPACE,
   applicationResource,
   type Application,
   type ApplicationStatus,
@@ -89,20 +98,26 @@ export interface ApplicationReconcilerDeps {
   /** Caches of the kinds the Application renders or reads health from, by `group/kind`. */
   watched: ReadonlyMap<string, WatchedKind>;
   revisionLimit: number;
+  /**
+   * The one namespace whose Applications may create objects outside their own namespace
+   * (cluster-scoped ones included); default vela-system, where addons live.
+   */
+  trustedNamespace?: string;
 }
 
 export function kindKey(apiVersion: string, kind: string): string {
   return `${parseApiVersion(apiVersion).group}/${kind}`;
 }
 
+/**
+ * Index of the watched caches by `namespace/<app.oam.dev/name>` (kit indexByLabelValue): an
+ * Application's own objects without scanning a namespace that may hold thousands of others'.
+ */
+export const BY_APPLICATION_INDEX = 'applicationName';
+
 const REVISION_KIND = kindKey('apps/v1', 'ControllerRevision');
 const ROLLOUT_KIND = kindKey('standard.oam.dev/v1alpha1', 'Rollout');
 const WORKLOAD_KINDS = [kindKey('apps/v1', 'Deployment'), kindKey('apps.kruise.io/v1alpha1', 'CloneSet')];
-
-/** The API server refused the object itself; resending it cannot help. */
-function isRejection(error: unknown): boolean {
-  return isApiError(error) && (error.status === 400 || error.status === 422);
-}
 
 function applicationRef(namespace: string, name: string): ObjectRef {
   return { apiVersion: APPLICATION_API_VERSION, kind: APPLICATION_KIND, namespace, name };
@@ -110,6 +125,8 @@ function applicationRef(namespace: string, name: string): ObjectRef {
 
 export class ApplicationReconciler {
   private readonly memo = new WriteMemo();
+  /** Applications whose render hit the CUE deadline, waiting before the next render (retry.ts). */
+  private readonly deadlines = new DeadlineBackoff();
   private reconciles = 0;
 
   constructor(private readonly deps: ApplicationReconcilerDeps) {
@@ -128,12 +145,75 @@ export class ApplicationReconciler {
       this.deps.applications.get(keyOf(namespace, request.name)),
       now.getTime(),
     );
-    if (!app) return;
+    if (!app) {
+      this.deadlines.clear(keyOf(namespace, request.name));
+      return;
+    }
     // Deleting: the garbage collector removes the namespaced objects the Application owns; the
     // cluster-scoped ones carry no owner reference and are deleted here, under the finalizer.
     if (app.metadata.deletionTimestamp) return this.finalize(app, request.logger);
+    // A render that hit the CUE deadline is not tried again before its backoff ends, whatever
+    // watch event asks, unless the input changed (retry.ts).
+    const wait = this.deadlines.remaining(
+      keyOf(namespace, request.name),
+      this.renderInputs(app),
+      now.getTime(),
+    );
+    if (wait !== undefined) {
+      request.logger.debug('render deadline backoff', { remainingMs: wait });
+      return { requeueAfter: wait };
+    }
     return this.sync(app, request.logger);
   };
+
+  /** What the Application's render depends on besides the cluster (see retry.ts RenderInputs). */
+  private renderInputs(app: Application): string {
+    const namespace = app.metadata.namespace;
+    const definitions: Record<string, string> = {};
+    const version = (d: KubeObject | undefined) =>
+      d ? `${d.metadata?.uid ?? ''}@${d.metadata?.resourceVersion ?? ''}` : '';
+    for (const component of app.spec?.components ?? []) {
+      definitions[`component/${component.type}`] = version(
+        findDefinition(
+          (ns, name) => this.definition(this.deps.componentDefinitions, ns, name),
+          namespace,
+          component.type,
+        ),
+      );
+      for (const trait of component.traits ?? []) {
+        definitions[`trait/${trait.type}`] = version(
+          findDefinition(
+            (ns, name) => this.definition(this.deps.traitDefinitions, ns, name),
+            namespace,
+            trait.type,
+          ),
+        );
+      }
+    }
+    return fingerprint({
+      uid: app.metadata.uid,
+      generation: app.metadata.generation,
+      labels: app.metadata.labels,
+      annotations: app.metadata.annotations,
+      definitions,
+    });
+  }
+
+  /**
+   * The requeue for a failed reconcile: a render deadline waits its long backoff; other failures
+   * that waiting may fix use the queue's backoff; permanent ones (bad input, a rejected object)
+   * are not requeued: a change of the Application or of a definition reconciles them.
+   */
+  private retryAfterFailure(app: Application, errors: readonly ApplicationError[]): ReconcileResult {
+    const key = keyOf(app.metadata.namespace, app.metadata.name);
+    if (errors.some((e) => e.deadlineExceeded)) {
+      return {
+        requeueAfter: this.deadlines.failed(key, this.renderInputs(app), this.deps.clock.now().getTime()),
+      };
+    }
+    this.deadlines.clear(key);
+    return errors.some((e) => e.retryable) ? { requeue: true } : {};
+  }
 
   private async sync(current: Application, logger: Logger): Promise<ReconcileResult | void> {
     let app = current;
@@ -194,13 +274,25 @@ export class ApplicationReconciler {
       if (resource) resources.set(refKey(refOf(d.object)), resource);
     });
     desired = placed;
-    const rendersClusterScoped = desired.some((d) => isClusterScopedRef(refOf(d.object)));
+    const refusals = outsideNamespaceRefusals(
+      app,
+      desired,
+      this.deps.trustedNamespace ?? SYSTEM_DEFINITION_NAMESPACE,
+    );
+    if (refusals.length > 0) {
+      const refused = refusals.map(
+        (r) => new ApplicationError('OutsideNamespace', r.message, { component: r.component }),
+      );
+      return this.fail(app, refused, rendered, undefined, logger);
+    }
+    // Objects outside the Application's namespace need the finalizer as cluster-scoped ones do.
+    const rendersClusterScoped = desired.some((d) => isTrackedByLabels(refOf(d.object), app));
 
     // Read what exists, then dry-run everything that is about to change.
     const live = new Map<string, KubeObject | undefined>();
     for (const d of desired) {
       const ref = refOf(d.object);
-      live.set(refKey(ref), await this.readLive(ref, resources.get(refKey(ref))));
+      live.set(refKey(ref), await this.readLive(ref, resources.get(refKey(ref)), namespace));
     }
     const changing = desired.filter((d) => this.needsApply(d.object, live.get(refKey(refOf(d.object)))));
     for (const d of changing) {
@@ -239,7 +331,9 @@ export class ApplicationReconciler {
         live.set(key, result.object);
         if (d.role !== 'revision') changedWorkloads = true;
         if (d.role === 'revision' && before === undefined) {
-          await this.deps.recorder.normal(
+          // Not awaited: the recorder never rejects, and the applies after it need not wait for
+          // a diagnostic (one round trip less on every new revision).
+          void this.deps.recorder.normal(
             app,
             'RevisionCreated',
             `${scope(d.component)}: created revision ${ref.name}`,
@@ -290,6 +384,7 @@ export class ApplicationReconciler {
       appliedResources: appliedResources(desired),
       now: this.deps.clock.now(),
     });
+    this.deadlines.clear(keyOf(namespace, app.metadata.name));
     await this.writeStatus(app, status);
   }
 
@@ -335,7 +430,7 @@ export class ApplicationReconciler {
       now,
     });
     await this.writeStatus(app, status);
-    return errors.some((e) => e.retryable) ? { requeue: true } : {};
+    return this.retryAfterFailure(app, errors);
   }
 
   private asApplicationError(error: unknown, component: string): ApplicationError {
@@ -353,10 +448,15 @@ export class ApplicationReconciler {
     const where = d.trait ? scope(d.component, d.trait) : scope(d.component);
     const what = describeRef(refOf(d.object));
     const detail = isApiError(error) ? (error.body.message ?? error.message) : errorMessage(error);
-    return isRejection(error)
-      ? new ApplicationError('ApplyRejected', `${where}: the API server rejects ${what}: ${detail}`, {
-          component: d.component,
-        })
+    // A rejection names the object, then the field and the reason as the API server gives them.
+    return isPermanentRejection(error)
+      ? new ApplicationError(
+          'ApplyRejected',
+          `${where}: the API server rejects ${what}: ${rejectionDetail(error)}`,
+          {
+            component: d.component,
+          },
+        )
       : new ApplicationError('ApplyFailed', `${where}: applying ${what} failed: ${detail}`, {
           component: d.component,
           retryable: true,
@@ -410,12 +510,20 @@ export class ApplicationReconciler {
     return this.resourceFor(ref.apiVersion, ref.kind, d.component);
   }
 
-  /** The object from the cache (through the write memo) for watched kinds, else from the API. */
+  /**
+   * The object from the cache (through the write memo) for watched kinds, else from the API. One
+   * in another namespace than `appNamespace` the cache lacks is read too: the caches may cover
+   * one namespace only (--namespace).
+   */
   private async readLive(
     ref: ObjectRef,
     resource: ResourceDescriptor | undefined,
+    appNamespace: string,
   ): Promise<KubeObject | undefined> {
-    if (this.deps.watched.has(kindKey(ref.apiVersion, ref.kind))) return this.cached(ref);
+    if (this.deps.watched.has(kindKey(ref.apiVersion, ref.kind))) {
+      const cached = this.cached(ref);
+      if (cached || ref.namespace === appNamespace || ref.namespace === '') return cached;
+    }
     const target = resource ?? (await this.resourceFor(ref.apiVersion, ref.kind, undefined));
     return this.deps.client.tryGet(target, ref.name, ref.namespace || undefined);
   }
@@ -436,12 +544,14 @@ export class ApplicationReconciler {
     if (!watched) return [];
     const nowMs = this.deps.clock.now().getTime();
     const byKey = new Map<string, ControllerRevision>();
-    for (const cached of watched.informer.list(namespace)) {
-      const ref = refOf({ ...cached, apiVersion: 'apps/v1', kind: 'ControllerRevision' });
-      const current = this.memo.read(refKey(ref), cached, nowMs);
-      if (current) byKey.set(refKey(ref), current as ControllerRevision);
-    }
+    // refKey of a revision is this prefix plus its name; built once, as a namespace can hold
+    // thousands of revisions and this runs on every reconcile.
     const prefix = refKey({ apiVersion: 'apps/v1', kind: 'ControllerRevision', namespace, name: '' });
+    for (const cached of watched.informer.list(namespace)) {
+      const key = prefix + (cached.metadata?.name ?? '');
+      const current = this.memo.read(key, cached, nowMs);
+      if (current) byKey.set(key, current as ControllerRevision);
+    }
     for (const key of this.memo.keysWithPrefix(prefix)) {
       if (byKey.has(key)) continue;
       const name = key.slice(prefix.length);
@@ -451,14 +561,22 @@ export class ApplicationReconciler {
     return [...byKey.values()];
   }
 
+  /** Cached objects of one watched kind labelled app.oam.dev/name=<app>, by index when there is one. */
+  private labelledWith(watched: WatchedKind | undefined, app: Application): KubeObject[] {
+    if (!watched) return [];
+    const { namespace, name } = app.metadata;
+    if (watched.informer.store.hasIndexer(BY_APPLICATION_INDEX)) {
+      return watched.informer.byIndex(BY_APPLICATION_INDEX, `${namespace}/${name}`);
+    }
+    return watched.informer.list(namespace, { matchLabels: { [LABEL_APP_NAME]: name } });
+  }
+
   /** Objects of the watched kinds labelled with the Application and owned by it. */
   private ownedObjects(app: Application): ObjectRef[] {
     const refs: ObjectRef[] = [];
     for (const [kind, watched] of this.deps.watched) {
       if (kind === REVISION_KIND) continue;
-      for (const cached of watched.informer.list(app.metadata.namespace, {
-        matchLabels: { [LABEL_APP_NAME]: app.metadata.name },
-      })) {
+      for (const cached of this.labelledWith(watched, app)) {
         const ref = {
           ...refOf(cached),
           apiVersion:
@@ -522,12 +640,12 @@ export class ApplicationReconciler {
     const namespace = app.metadata.namespace;
     const owned = this.revisionsIn(namespace).filter((r) => isOwnedBy(r, app.metadata.uid));
     const rollouts = [
-      ...(this.deps.watched.get(ROLLOUT_KIND)?.informer.list(namespace) ?? []),
+      ...this.labelledWith(this.deps.watched.get(ROLLOUT_KIND), app),
       ...desired
         .filter((d) => kindKey(d.object.apiVersion ?? '', d.object.kind ?? '') === ROLLOUT_KIND)
         .map((d) => d.object),
     ] as RolloutReferences[];
-    const workloads = WORKLOAD_KINDS.flatMap((k) => this.deps.watched.get(k)?.informer.list(namespace) ?? []);
+    const workloads = WORKLOAD_KINDS.flatMap((k) => this.labelledWith(this.deps.watched.get(k), app));
     const keep = referencedRevisions(rollouts, workloads);
     for (const c of rendered) keep.add(c.revision.name);
     const names = revisionsToCollect({
@@ -568,7 +686,7 @@ export class ApplicationReconciler {
    */
   private async finalize(app: Application, logger: Logger): Promise<void> {
     if (!(app.metadata.finalizers ?? []).includes(RESOURCE_TRACKER_FINALIZER)) return;
-    for (const ref of clusterScopedRecorded(app.status?.appliedResources ?? [])) {
+    for (const ref of clusterScopedRecorded(app.status?.appliedResources ?? [], app.metadata.namespace)) {
       let resource: ResourceDescriptor;
       try {
         resource = await this.resourceFor(ref.apiVersion, ref.kind, undefined);
@@ -576,12 +694,17 @@ export class ApplicationReconciler {
         if (error instanceof ApplicationError) continue; // the kind is gone, and its objects with it
         throw error;
       }
-      const live = await this.deps.client.tryGet(resource, ref.name);
+      const live = await this.deps.client.tryGet(resource, ref.name, ref.namespace || undefined);
       if (!live || !belongsTo(live, app) || live.metadata?.deletionTimestamp) continue;
       await this.delete(resource, ref, live);
       logger.info('deleted with the application', { object: describeRef(ref) });
     }
-    await this.updateFinalizers(app, 'remove');
+    try {
+      await this.updateFinalizers(app, 'remove');
+    } catch (error) {
+      // A finalize racing an earlier one that already released the finalizer: the Application is gone.
+      if (!isNotFound(error)) throw error;
+    }
   }
 
   /**

@@ -345,7 +345,10 @@ export async function renderComponent(
   const workload = pass.workload;
   const metadata = isPlainObject(workload['metadata']) ? { ...workload['metadata'] } : {};
   metadata['name'] = workloadName(component.name, revision.name, workload, managing !== undefined);
-  metadata['namespace'] = namespace;
+  // A namespace the template gives explicitly is kept (the planner decides whether it is allowed).
+  if (typeof metadata['namespace'] !== 'string' || metadata['namespace'] === '') {
+    metadata['namespace'] = namespace;
+  }
   workload['metadata'] = metadata;
 
   const renderedTraits: RenderedTrait[] = [];

@@ -27,6 +27,8 @@ export const LABEL_REVISION = 'app.oam.dev/revision';
  * and delete the object), so this label and app.oam.dev/name say whose they are.
  */
 export const LABEL_APP_NAMESPACE = 'app.oam.dev/namespace';
+/** On an addon's Application (`addon-<name>` in vela-system): the addon's name. */
+export const LABEL_ADDON_NAME = 'addons.oam.dev/name';
 /** Held by an Application while cluster-scoped objects of it exist, until they are deleted. */
 export const RESOURCE_TRACKER_FINALIZER = 'app.oam.dev/resource-tracker-finalizer';
 // Labels on trait outputs and component auxiliary outputs.

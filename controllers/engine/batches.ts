@@ -109,6 +109,19 @@ function describe(value: IntOrPercent): string {
   return typeof value === 'number' ? String(value) : value;
 }
 
+/**
+ * What is wrong with one int-or-percent value of a batch (`field` names it, e.g.
+ * `rolloutBatches[1].replicas`): not a whole number or "N%", negative, or a percentage past 100 %.
+ * Undefined when the value is fine. Values of any other type are described too, so a caller
+ * holding parsed user input can use it directly.
+ */
+export function intOrPercentProblem(field: string, value: unknown): string | undefined {
+  if (typeof value !== 'number' && typeof value !== 'string') {
+    return `${field} is ${JSON.stringify(value)}, it must be a whole number or a percentage like "20%"`;
+  }
+  return checkValue(field, value)[0];
+}
+
 function checkValue(field: string, value: IntOrPercent): string[] {
   const parsed = parseIntOrPercent(value);
   if (parsed.kind === 'invalid') return [`${field} is ${parsed.reason}`];

@@ -19,12 +19,14 @@ import { findCondition, setCondition, type Condition, type ConditionStatus } fro
 import { planGray, rebaseGray, type GrayDirection } from '../engine/index.js';
 import { decidePortrait, formatInstant } from '../portrait/index.js';
 import { evaluateProviders, grayStrategyFor, validateIhpaSpec } from './providers.js';
+import { REASON_FAILED_GET_SCALE, targetNotFoundMessage } from './scale-target.js';
 import type {
   HorizontalPortraitStatusData,
   IhpaSpec,
   IhpaStatus,
   PortraitValueStatus,
   ReplicaCounts,
+  ScaleTargetRef,
 } from './types.js';
 
 export const CONDITION_SCALING_ACTIVE = 'ScalingActive';
@@ -49,6 +51,8 @@ export interface IhpaObserved {
   portraits?: ReadonlyMap<string, HorizontalPortraitStatusData | undefined>;
   /** A Rollout of the target's component that has not succeeded: it owns replicas for now. */
   rolloutInProgress?: { name: string; rollingState?: string };
+  /** scaleTargetRef names a workload that does not exist (yet). */
+  scaleTargetMissing?: ScaleTargetRef;
 }
 
 export interface PlannedEvent {
@@ -154,6 +158,11 @@ export function planIhpa(spec: IhpaSpec, observed: IhpaObserved, now: Date): Ihp
       `Rollout ${name} owns the replicas until it succeeds (rollingState: ${rollingState ?? 'not reported yet'})`,
     );
     return result();
+  }
+
+  // Nothing to scale: say so once; the workload's appearance (a watch event) brings the next look.
+  if (observed.scaleTargetMissing !== undefined) {
+    return stop(REASON_FAILED_GET_SCALE, targetNotFoundMessage(observed.scaleTargetMissing));
   }
 
   const evaluation = evaluateProviders(spec, observed.portraits ?? new Map(), now);

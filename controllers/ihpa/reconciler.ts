@@ -10,11 +10,13 @@ import type { Clock } from '../kit/clock.js';
 import { reportError } from '../kit/conditions.js';
 import type { ReconcileRequest, ReconcileResult } from '../kit/controller.js';
 import type { EventRecorder } from '../kit/events.js';
+import type { ResourceDescriptor } from '../kit/discovery.js';
 import type { Informer } from '../kit/informer.js';
 import { keyOf, type KubeObject, type OwnerReference } from '../kit/objects.js';
 import { CONDITION_SCALING_ACTIVE, planIhpa, type IhpaObserved } from './planner.js';
 import { horizontalPortraitName } from './providers.js';
 import { blockingRollout, type RolloutInProgress } from './rollout-gate.js';
+import { DEFAULT_TARGET_API_VERSION, REASON_FAILED_GET_SCALE } from './scale-target.js';
 import {
   KAPACITY_API_VERSION,
   ihpaResources,
@@ -43,6 +45,16 @@ export interface IhpaReconcilerDeps {
   profiles: Informer<ReplicaProfile>;
   portraits: Informer<HorizontalPortrait>;
   rollouts: Informer<RolloutObject>;
+  /**
+   * Caches of the workload kinds IHPAs scale, by `group/kind` (see scaleTargetCacheKey). A target
+   * of a kind without a cache, or read before its cache synced, is read from the API.
+   */
+  targets?: ReadonlyMap<string, Informer<KubeObject>>;
+}
+
+/** Key of `targets`: `apps/Deployment`, `apps.kruise.io/CloneSet`. */
+export function scaleTargetCacheKey(resource: ResourceDescriptor): string {
+  return `${resource.group}/${resource.kind}`;
 }
 
 export function controllerReference(owner: KubeObject & { metadata?: { uid?: string } }): OwnerReference {
@@ -81,14 +93,26 @@ export class IhpaReconciler {
     const now = clock.now();
 
     let portraits: Map<string, HorizontalPortraitStatusData | undefined>;
-    let rolloutInProgress: RolloutInProgress | undefined;
     try {
       portraits = await this.syncPortraits(ihpa);
-      rolloutInProgress = await this.rolloutInProgress(ihpa);
     } catch (error) {
       await this.fail(ihpa, error, 'FailedUpdateAndFetchPortraitValue', logger);
       throw error;
     }
+    let target: KubeObject | undefined;
+    try {
+      target = await this.scaleTarget(ihpa);
+    } catch (error) {
+      // A kind no API serves (or a failed read): retried with backoff, as discovery may learn it.
+      await this.fail(ihpa, error, REASON_FAILED_GET_SCALE, logger);
+      throw error;
+    }
+    // A missing target's component is read off the IHPA itself (the ihpa trait labels it), so the
+    // first rollout of a component, which creates the workload, is waited for without a Warning.
+    const rolloutInProgress: RolloutInProgress | undefined = blockingRollout(
+      target?.metadata?.labels ?? ihpa.metadata?.labels,
+      this.deps.rollouts.list(namespace),
+    );
 
     const profile = this.profileMemo.read(key, this.deps.profiles.get(key), now.getTime());
     const observed: IhpaObserved = {
@@ -96,6 +120,7 @@ export class IhpaReconciler {
       ...(ihpa.status ? { status: ihpa.status } : {}),
       ...(ihpa.metadata?.generation !== undefined ? { generation: ihpa.metadata.generation } : {}),
       ...(rolloutInProgress ? { rolloutInProgress } : {}),
+      ...(target === undefined ? { scaleTargetMissing: ihpa.spec.scaleTargetRef } : {}),
     };
     if (profile !== undefined) {
       const reported = statusCounts(profile.status);
@@ -129,7 +154,9 @@ export class IhpaReconciler {
         throw error;
       }
     }
-    for (const event of plan.events) await recorder.event(ihpa, event.type, event.reason, event.message);
+    // Events are diagnostics: recorded without holding up the status write (a cron edge wakes
+    // every IHPA at once, and each would otherwise wait for its Event requests first).
+    for (const event of plan.events) void recorder.event(ihpa, event.type, event.reason, event.message);
     await this.writeStatus(key, ihpa, plan.status);
 
     if (plan.nextWakeup === undefined) return {};
@@ -184,15 +211,17 @@ export class IhpaReconciler {
     return data;
   }
 
-  /** A Rollout that owns the target's replicas for now; reads the target only when Rollouts exist. */
-  private async rolloutInProgress(ihpa: Ihpa): Promise<RolloutInProgress | undefined> {
+  /** The workload scaleTargetRef names (undefined: it does not exist); from the cache when there is one. */
+  private async scaleTarget(ihpa: Ihpa): Promise<KubeObject | undefined> {
     const namespace = ihpa.metadata?.namespace;
-    const rollouts = this.deps.rollouts.list(namespace);
-    if (rollouts.length === 0) return undefined;
     const ref = ihpa.spec.scaleTargetRef;
-    const resource = await this.deps.client.mapper.resourceFor(ref.apiVersion ?? 'apps/v1', ref.kind);
-    const target = await this.deps.client.tryGet(resource, ref.name, namespace);
-    return blockingRollout(target?.metadata?.labels, rollouts);
+    const resource = await this.deps.client.mapper.resourceFor(
+      ref.apiVersion ?? DEFAULT_TARGET_API_VERSION,
+      ref.kind,
+    );
+    const cache = this.deps.targets?.get(scaleTargetCacheKey(resource));
+    if (cache?.hasSynced()) return cache.get(keyOf(namespace, ref.name));
+    return this.deps.client.tryGet(resource, ref.name, namespace);
   }
 
   private async writeStatus(key: string, ihpa: Ihpa, status: Ihpa['status']): Promise<void> {

@@ -40,6 +40,14 @@ export const ihpaResources = {
     kind: 'Rollout',
     namespaced: true,
   },
+  /** OpenKruise's CloneSet, a scale target kind the IHPA watches when its CRD is served. */
+  CloneSet: {
+    group: 'apps.kruise.io',
+    version: 'v1alpha1',
+    resource: 'clonesets',
+    kind: 'CloneSet',
+    namespaced: true,
+  },
 } as const satisfies Record<string, ResourceDescriptor>;
 
 /** `source.component` of every Event the IHPA controller records (users filter on it). */

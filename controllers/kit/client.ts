@@ -6,7 +6,6 @@ import http from 'node:http';
 import https from 'node:https';
 import { createHash } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
-import type { KubeConfig } from '@kubernetes/client-node';
 
 import {
   ResourceMapper,
@@ -16,7 +15,9 @@ import {
   type ResourceDescriptor,
 } from './discovery.js';
 import type { RuntimeMetrics } from './metrics.js';
+import type { ClusterAccess } from './cluster-access.js';
 import type { ApiStatus, KubeObject } from './objects.js';
+import { OwnWrites } from './own-writes.js';
 
 export type Verb =
   'get' | 'list' | 'watch' | 'create' | 'update' | 'apply' | 'patch' | 'delete' | 'discovery';
@@ -139,9 +140,10 @@ export interface Transport {
 }
 
 /**
- * HTTP(S) to the current cluster of a client-node KubeConfig. Credentials (token, client
- * certificate, exec plugin, basic auth) are applied per request by the KubeConfig; connections are
- * pooled in one keep-alive agent, rebuilt only when the TLS material changes (rotated certificates).
+ * HTTP(S) to the current cluster of a ClusterAccess (cluster-access.ts, or a client-node
+ * KubeConfig). Credentials (token, client certificate, exec plugin, basic auth) are applied per
+ * request; connections are pooled in one keep-alive agent, rebuilt only when the TLS material
+ * changes (rotated certificates).
  */
 export class KubeConfigTransport implements Transport {
   readonly host: string;
@@ -149,7 +151,7 @@ export class KubeConfigTransport implements Transport {
   private readonly proxied: boolean;
   private pooled?: { fingerprint: string; agent: http.Agent };
 
-  constructor(private readonly kubeConfig: KubeConfig) {
+  constructor(private readonly kubeConfig: ClusterAccess) {
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster');
     this.server = cluster.server.replace(/\/+$/, '');
@@ -318,6 +320,8 @@ interface Call {
 
 export class KubeClient {
   readonly mapper: ResourceMapper;
+  /** Versions written by each controller (see own-writes.ts); filled by every successful write. */
+  readonly ownWrites = new OwnWrites();
   private readonly requestTimeoutMs: number;
   private readonly userAgent: string;
 
@@ -337,7 +341,8 @@ export class KubeClient {
     });
   }
 
-  static fromKubeConfig(kubeConfig: KubeConfig, options: ClientOptions = {}): KubeClient {
+  /** `kubeConfig`: a client-node KubeConfig, or a lighter ClusterAccess (cluster-access.ts). */
+  static fromKubeConfig(kubeConfig: ClusterAccess, options: ClientOptions = {}): KubeClient {
     return new KubeClient(new KubeConfigTransport(kubeConfig), options);
   }
 
@@ -639,7 +644,11 @@ export class KubeClient {
     if (response.status < 200 || response.status >= 300) {
       throw apiErrorFrom(response.status, parseStatus(text), describe(call));
     }
-    return (text ? JSON.parse(text) : undefined) as T;
+    const result = (text ? JSON.parse(text) : undefined) as T;
+    if (call.verb !== 'delete' && isWriteVerb(call.verb) && call.query?.dryRun === undefined) {
+      this.ownWrites.record(result);
+    }
+    return result;
   }
 
   /** Sends `call` and does the accounting once the status is known (or the request failed). */

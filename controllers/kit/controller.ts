@@ -9,6 +9,7 @@ import type { EventHandlers, Informer } from './informer.js';
 import { errorMessage, silentLogger, type Logger } from './log.js';
 import type { ReconcileResultLabel, RuntimeMetrics } from './metrics.js';
 import { keyOf, objectKey, parseApiVersion, splitKey, type KubeObject } from './objects.js';
+import type { OwnWrites } from './own-writes.js';
 import { WorkQueue, type RateLimiter } from './queue.js';
 
 export interface ReconcileResult {
@@ -35,6 +36,11 @@ export interface ControllerOptions {
   logger?: Logger;
   metrics?: RuntimeMetrics;
   rateLimiter?: RateLimiter;
+  /**
+   * Where the client records each controller's writes (`KubeClient.ownWrites`). Reconciles run
+   * attributed to this controller's name; watches can then skip echoes of its own writes.
+   */
+  ownWrites?: OwnWrites;
 }
 
 /** Maps a watched object to the keys to reconcile (none, one or several). */
@@ -43,6 +49,18 @@ export type MapFunc<T> = (obj: T) => readonly string[] | string | undefined;
 export interface WatchOptions<T> {
   /** Return false to ignore an update (e.g. only spec changes matter). */
   updateFilter?: (oldObj: T, newObj: T) => boolean;
+  /**
+   * For an add or update whose new state is exactly a version this controller wrote itself (needs
+   * `ownWrites`): return true to ignore it, because the reconcile that wrote went on from the
+   * write's response and nothing else changed (`anyEcho`, `echoLeavesSpecAlone`). Deletes are
+   * never ignored.
+   */
+  ignoreOwnWrite?: (oldObj: T | undefined, newObj: T) => boolean;
+  /**
+   * Queue the keys of this watch's events behind every other ready key (WorkQueue priorities):
+   * for events that only ask to look again (a child's status), never for new work.
+   */
+  lowPriority?: boolean;
 }
 
 export class Controller {
@@ -51,6 +69,7 @@ export class Controller {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly metrics?: RuntimeMetrics;
+  private readonly ownWrites?: OwnWrites;
   private workers: Promise<void>[] = [];
   private readonly unsubscribers: Array<() => void> = [];
 
@@ -63,6 +82,7 @@ export class Controller {
     this.clock = options.clock ?? realClock;
     this.logger = (options.logger ?? silentLogger()).child({ controller: name });
     this.metrics = options.metrics;
+    this.ownWrites = options.ownWrites;
     this.queue = new WorkQueue({
       clock: this.clock,
       rateLimiter: options.rateLimiter,
@@ -76,17 +96,32 @@ export class Controller {
    * reaches the key it no longer points to.
    */
   watches<T extends KubeObject>(informer: Informer<T>, map: MapFunc<T>, options: WatchOptions<T> = {}): this {
-    const enqueue = (obj: T): void => {
+    const keysOf = (obj: T): readonly string[] => {
       const keys = map(obj);
-      if (keys === undefined) return;
-      for (const key of typeof keys === 'string' ? [keys] : keys) this.queue.add(key);
+      return keys === undefined ? [] : typeof keys === 'string' ? [keys] : keys;
     };
+    const priority = { lowPriority: options.lowPriority === true };
+    const enqueue = (obj: T): void => {
+      for (const key of keysOf(obj)) this.queue.add(key, priority);
+    };
+    const ignore = options.ignoreOwnWrite;
+    const writes = this.ownWrites;
+    const isOwnEcho = (oldObj: T | undefined, newObj: T): boolean =>
+      ignore !== undefined &&
+      writes !== undefined &&
+      writes.wroteExactly(this.name, newObj) &&
+      ignore(oldObj, newObj);
     const handlers: EventHandlers<T> = {
-      onAdd: enqueue,
+      onAdd: (obj) => {
+        if (isOwnEcho(undefined, obj)) return;
+        enqueue(obj);
+      },
       onUpdate: (oldObj, newObj) => {
         if (options.updateFilter && !options.updateFilter(oldObj, newObj)) return;
-        enqueue(oldObj);
-        enqueue(newObj);
+        if (isOwnEcho(oldObj, newObj)) return;
+        // Each key once: an idle worker takes a key the moment it is added, so adding it again
+        // for the new object would mark it dirty and reconcile it a second time.
+        for (const key of new Set([...keysOf(oldObj), ...keysOf(newObj)])) this.queue.add(key, priority);
       },
       onDelete: enqueue,
     };
@@ -149,7 +184,10 @@ export class Controller {
     this.metrics?.activeWorkers.inc(labels);
     let outcome: ReconcileResultLabel;
     try {
-      const result = (await this.reconcile(request)) ?? {};
+      const result =
+        (await (this.ownWrites
+          ? this.ownWrites.runAs(this.name, () => this.reconcile(request))
+          : this.reconcile(request))) ?? {};
       if (result.requeueAfter !== undefined && result.requeueAfter > 0) {
         this.queue.forget(key);
         this.queue.addAfter(key, result.requeueAfter);

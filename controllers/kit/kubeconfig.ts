@@ -1,7 +1,9 @@
 // Where the controller finds its cluster credentials, in order: $KUBECONFIG, the local control
 // plane's kubeconfig (if that file exists), the pod's service account when running in a cluster.
+// This one returns a client-node KubeConfig (for tools that want one); the controller process uses
+// cluster-access.ts, which gives the same answer without loading client-node.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 
 const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -41,10 +43,5 @@ export function resolveKubeConfig(
   );
 }
 
-/** The namespace this pod runs in ($POD_NAMESPACE or the service account's), else `fallback`. */
-export function podNamespace(fallback: string, env: NodeJS.ProcessEnv = process.env): string {
-  if (env['POD_NAMESPACE']) return env['POD_NAMESPACE'];
-  const file = `${SERVICE_ACCOUNT_DIR}/namespace`;
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim() || fallback;
-  return fallback;
-}
+// Kept here for existing importers; it lives with the client-node-free loader.
+export { podNamespace } from './cluster-access.js';

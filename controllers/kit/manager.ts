@@ -7,15 +7,15 @@
 // starts from warm caches.
 
 import { hostname } from 'node:os';
-import type { KubeConfig } from '@kubernetes/client-node';
 
 import { realClock, type Clock } from './clock.js';
 import { KubeClient, type ClientOptions } from './client.js';
+import type { ClusterAccess } from './cluster-access.js';
 import { Controller, type ControllerOptions, type Reconcile } from './controller.js';
 import type { ResourceDescriptor } from './discovery.js';
 import { EventRecorder } from './events.js';
 import { HealthServer, DEFAULT_BIND_ADDRESS } from './health.js';
-import { Informer, listWatchFor } from './informer.js';
+import { Informer, listWatchFor, stripManagedFields } from './informer.js';
 import { LeaderElector, type LeaderElectionConfig } from './leader.js';
 import { createLogger, errorMessage, type Logger } from './log.js';
 import { RuntimeMetrics } from './metrics.js';
@@ -53,6 +53,16 @@ export interface InformerRequest<T> {
   namespace?: string;
   labelSelector?: string;
   indexers?: Record<string, IndexFunc<T>>;
+  /**
+   * Stores each object as `apply` returns it (after managedFields are dropped), e.g. only the
+   * fields a controller reads of thousands of pods. Requests with another transform, or none,
+   * get a cache of their own: `name` tells transforms apart.
+   */
+  transform?: { name: string; apply: (obj: T) => T };
+}
+
+function composeTransform<T extends KubeObject>(apply: (obj: T) => T): (obj: T) => T {
+  return (obj) => apply(stripManagedFields(obj));
 }
 
 export class LeadershipLostError extends Error {
@@ -98,7 +108,7 @@ export class Manager {
 
   /** A manager with its own metrics registry and a client reporting into it. */
   static fromKubeConfig(
-    kubeConfig: KubeConfig,
+    kubeConfig: ClusterAccess,
     options: Omit<ManagerOptions, 'client' | 'metrics'> & { client?: Omit<ClientOptions, 'metrics'> } = {},
   ): Manager {
     const metrics = new RuntimeMetrics();
@@ -123,6 +133,7 @@ export class Manager {
       resource.resource,
       request.namespace,
       request.labelSelector,
+      request.transform?.name,
     ]);
     let informer = this.informers.get(key) as Informer<T> | undefined;
     if (!informer) {
@@ -131,7 +142,11 @@ export class Manager {
           namespace: request.namespace,
           labelSelector: request.labelSelector,
         }),
-        { clock: this.clock, logger: this.logger },
+        {
+          clock: this.clock,
+          logger: this.logger,
+          ...(request.transform ? { transform: composeTransform(request.transform.apply) } : {}),
+        },
       );
       this.informers.set(key, informer as unknown as Informer<KubeObject>);
       if (this.state === 'running') informer.start();
@@ -149,6 +164,7 @@ export class Manager {
       clock: this.clock,
       logger: this.logger,
       metrics: this.metrics,
+      ownWrites: this.client.ownWrites,
       ...options,
     });
     this.add(controller);

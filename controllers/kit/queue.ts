@@ -3,6 +3,10 @@
 // - a key is queued at most once however often it is added (dedupe);
 // - a key being processed is never handed to a second worker: adding it meanwhile marks it dirty,
 //   and it is queued again when the worker calls `done`;
+// - two priorities: a key added only with `lowPriority` since it was last handed out waits until
+//   no normal key is ready (a normal add of it promotes it). Low-priority work (e.g. re-checking
+//   health after a child object changed) then never delays new work, and piles up into one
+//   reconcile per key while it waits;
 // - delayed adds (`addAfter`) and per-key exponential backoff (`addRateLimited`) run on the
 //   injected Clock.
 
@@ -80,8 +84,16 @@ export class WorkQueue {
   private readonly rateLimiter: RateLimiter;
   private readonly metrics: QueueMetrics;
 
-  /** Keys ready to be handed out, in order. Every key here is also in `dirty`. */
+  /**
+   * Keys ready to be handed out, in order, per priority. An entry whose `queued` lane differs is
+   * stale (the key was promoted) and skipped.
+   */
   private readonly ready: string[] = [];
+  private readonly readyLow: string[] = [];
+  /** The lane of every key waiting in `ready`/`readyLow` (each such key is also in `dirty`). */
+  private readonly queued = new Map<string, 'normal' | 'low'>();
+  /** Dirty keys every add of which (since they were last handed out) asked for low priority. */
+  private readonly lowOnly = new Set<string>();
   /** Keys that need processing (queued, or re-added while being processed). */
   private readonly dirty = new Set<string>();
   /** Keys currently held by a worker. */
@@ -100,10 +112,23 @@ export class WorkQueue {
     this.metrics = options.metrics ?? {};
   }
 
-  /** Queues `key` unless it is already queued; a key being processed is marked dirty instead. */
-  add(key: string): void {
-    if (this.shuttingDown || this.dirty.has(key)) return;
+  /**
+   * Queues `key` unless it is already queued; a key being processed is marked dirty instead.
+   * `lowPriority`: hand it out only when no normal-priority key is ready.
+   */
+  add(key: string, options: { lowPriority?: boolean } = {}): void {
+    if (this.shuttingDown) return;
+    const low = options.lowPriority === true;
+    if (this.dirty.has(key)) {
+      if (!low && this.lowOnly.delete(key) && this.queued.get(key) === 'low') {
+        this.queued.set(key, 'normal');
+        this.ready.push(key);
+        this.metrics.depth?.(this.queued.size);
+      }
+      return;
+    }
     this.dirty.add(key);
+    if (low) this.lowOnly.add(key);
     this.metrics.added?.();
     if (this.processing.has(key)) return;
     this.enqueue(key);
@@ -174,6 +199,8 @@ export class WorkQueue {
     for (const { timer } of this.delayed.values()) timer.cancel();
     this.delayed.clear();
     this.ready.length = 0;
+    this.readyLow.length = 0;
+    this.queued.clear();
     this.queuedAt.clear();
     this.metrics.depth?.(0);
     for (const waiter of this.waiters.splice(0)) waiter(undefined);
@@ -185,7 +212,7 @@ export class WorkQueue {
 
   /** Keys ready to be handed out (not counting delayed or in-process keys). */
   len(): number {
-    return this.ready.length;
+    return this.queued.size;
   }
 
   /** Keys currently held by workers. */
@@ -199,20 +226,24 @@ export class WorkQueue {
   }
 
   private enqueue(key: string): void {
-    this.ready.push(key);
+    const lane = this.lowOnly.has(key) ? 'low' : 'normal';
+    (lane === 'low' ? this.readyLow : this.ready).push(key);
+    this.queued.set(key, lane);
     this.queuedAt.set(key, this.clock.now().getTime());
-    this.metrics.depth?.(this.ready.length);
+    this.metrics.depth?.(this.queued.size);
     const waiter = this.waiters.shift();
     if (waiter) {
       const next = this.take();
-      // A waiter only exists while `ready` was empty, so the key just pushed is the one taken.
+      // A waiter only exists while nothing was ready, so the key just pushed is the one taken.
       waiter(next);
     }
   }
 
   private take(): string | undefined {
-    const key = this.ready.shift();
+    const key = this.next(this.ready, 'normal') ?? this.next(this.readyLow, 'low');
     if (key === undefined) return undefined;
+    this.queued.delete(key);
+    this.lowOnly.delete(key);
     this.dirty.delete(key);
     this.processing.add(key);
     const now = this.clock.now().getTime();
@@ -220,8 +251,16 @@ export class WorkQueue {
     this.queuedAt.delete(key);
     if (queued !== undefined) this.metrics.waited?.((now - queued) / 1000);
     this.startedAt.set(key, now);
-    this.metrics.depth?.(this.ready.length);
+    this.metrics.depth?.(this.queued.size);
     return key;
+  }
+
+  /** The first key of `list` still queued in `lane`, dropping stale entries before it. */
+  private next(list: string[], lane: 'normal' | 'low'): string | undefined {
+    for (let key = list.shift(); key !== undefined; key = list.shift()) {
+      if (this.queued.get(key) === lane) return key;
+    }
+    return undefined;
   }
 
   private elapsedSeconds(since: number): number {

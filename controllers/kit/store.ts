@@ -38,6 +38,18 @@ export const indexByControllerUid: IndexFunc<KubeObject> = (obj) =>
 
 const indexByNamespace: IndexFunc<KubeObject> = (obj) => [obj.metadata?.namespace ?? ''];
 
+/**
+ * Index values `namespace/<value of label>` (none when the label is absent): finds the objects
+ * carrying one value of a label, e.g. everything of one Application, without scanning the
+ * namespace.
+ */
+export function indexByLabelValue(label: string): IndexFunc<KubeObject> {
+  return (obj) => {
+    const value = obj.metadata?.labels?.[label];
+    return value === undefined ? [] : [`${obj.metadata?.namespace ?? ''}/${value}`];
+  };
+}
+
 function resourceVersionOf(obj: KubeObject): string | undefined {
   return obj.metadata?.resourceVersion;
 }

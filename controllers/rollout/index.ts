@@ -3,6 +3,7 @@
 // them (never by a timer).
 
 import { mapToSelf } from '../kit/controller.js';
+import { echoLeavesSpecAlone } from '../kit/own-writes.js';
 import { builtin, NoKindMatchError } from '../kit/discovery.js';
 import { errorMessage } from '../kit/log.js';
 import type { Manager } from '../kit/manager.js';
@@ -20,6 +21,7 @@ import {
 import {
   indexRolloutByComponent,
   indexRolloutByTargetRevision,
+  podCacheView,
   podUpdateMatters,
   rolloutsForPod,
   rolloutsForRevision,
@@ -67,7 +69,11 @@ export async function registerRollout(manager: Manager): Promise<void> {
     labelSelector: COMPONENT_LABEL,
     indexers: ownedIndex,
   });
-  const pods = manager.informer<Pod>(builtin.Pod, { labelSelector: COMPONENT_LABEL, indexers: ownedIndex });
+  const pods = manager.informer<Pod>(builtin.Pod, {
+    labelSelector: COMPONENT_LABEL,
+    indexers: ownedIndex,
+    transform: { name: 'rollout-pod-view', apply: podCacheView },
+  });
 
   const workloads = new Map<string, WorkloadSource>();
   for (const adapter of [deploymentAdapter, statefulSetAdapter, cloneSetAdapter]) {
@@ -95,7 +101,9 @@ export async function registerRollout(manager: Manager): Promise<void> {
   });
   const lookup: RolloutIndex = (index, value) => rollouts.byIndex(index, value);
   const controller = manager.controller(ROLLOUT_CONTROLLER, (request) => reconciler.reconcile(request));
-  controller.watches(rollouts, mapToSelf);
+  // Our own status and annotation writes come back as updates; the reconcile that wrote them
+  // planned as far as it could, so only someone else's change needs another look.
+  controller.watches(rollouts, mapToSelf, { ignoreOwnWrite: echoLeavesSpecAlone });
   controller.watches(revisions, (revision) => rolloutsForRevision(lookup, revision));
   for (const { informer } of workloads.values()) {
     controller.watches(informer, (workload) => rolloutsForWorkload(lookup, workload));

@@ -79,3 +79,33 @@ export function podUpdateMatters(oldPod: PodLike, newPod: PodLike): boolean {
       newPod.status?.conditions?.find((c) => c.type === 'InPlaceUpdateReady')?.status
   );
 }
+
+interface CachedPod extends KubeObject {
+  spec?: { nodeName?: string };
+  status?: {
+    phase?: string;
+    conditions?: { type: string; status: string; lastTransitionTime?: string | Date }[];
+    containerStatuses?: { restartCount?: number }[];
+  };
+}
+
+/**
+ * The fields of a pod the Rollout controller reads (metadata, readiness and in-place conditions,
+ * phase, node and restart counts for scale-down ranking): the pod cache keeps only these, as a
+ * component's pods outnumber everything else it caches and their specs are never read.
+ */
+export function podCacheView<T extends CachedPod>(pod: T): T {
+  const status = pod.status;
+  const view: CachedPod = { apiVersion: pod.apiVersion, kind: pod.kind, metadata: pod.metadata };
+  if (pod.spec?.nodeName !== undefined) view.spec = { nodeName: pod.spec.nodeName };
+  if (status) {
+    view.status = {
+      ...(status.phase !== undefined ? { phase: status.phase } : {}),
+      ...(status.conditions ? { conditions: status.conditions } : {}),
+      ...(status.containerStatuses
+        ? { containerStatuses: status.containerStatuses.map((c) => ({ restartCount: c.restartCount })) }
+        : {}),
+    };
+  }
+  return view as T;
+}

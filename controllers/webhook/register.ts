@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { ensureApplied } from '../kit/apply.js';
 import type { Clock, TimerHandle } from '../kit/clock.js';
 import { builtin } from '../kit/discovery.js';
-import { podNamespace } from '../kit/kubeconfig.js';
+import { podNamespace } from '../kit/cluster-access.js';
 import { errorMessage, type Logger } from '../kit/log.js';
 import type { Manager } from '../kit/manager.js';
 import { generateServingCertificates, renewalTime, type ServingCertificates } from './certificates.js';

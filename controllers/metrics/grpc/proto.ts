@@ -5,11 +5,13 @@
 // virtual field naming the member that is set.
 
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+
+import { repoRoot } from '../../repo-root.js';
 
 export const PROTO_PACKAGE = 'io.kapacitystack.metric';
 export const SERVICE_NAME = `${PROTO_PACKAGE}.ProviderService`;
@@ -28,10 +30,7 @@ export const LOADER_OPTIONS: protoLoader.Options = {
  */
 export function protoDirectory(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [
-    join(here, 'proto'),
-    resolve(here, '..', '..', '..', '..', 'controllers', 'metrics', 'grpc', 'proto'),
-  ];
+  const candidates = [join(here, 'proto'), join(repoRoot(), 'controllers', 'metrics', 'grpc', 'proto')];
   const found = candidates.find((dir) => existsSync(join(dir, 'provider.proto')));
   if (!found) throw new Error(`cannot find provider.proto (looked in ${candidates.join(', ')})`);
   return found;

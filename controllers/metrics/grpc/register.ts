@@ -8,7 +8,7 @@
 import type { KubeClient } from '../../kit/client.js';
 import { isNotFound } from '../../kit/client.js';
 import { NoKindMatchError, builtin, type ResourceDescriptor } from '../../kit/discovery.js';
-import { podNamespace } from '../../kit/kubeconfig.js';
+import { podNamespace } from '../../kit/cluster-access.js';
 import { errorMessage } from '../../kit/log.js';
 import type { Manager } from '../../kit/manager.js';
 import { keyOf, type KubeObject } from '../../kit/objects.js';

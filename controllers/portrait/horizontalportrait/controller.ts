@@ -17,7 +17,7 @@ import { reportError, setCondition, type Condition, type ConditionUpdate } from 
 import type { ReconcileRequest, ReconcileResult } from '../../kit/controller.js';
 import { mapToOwner } from '../../kit/controller.js';
 import { builtin } from '../../kit/discovery.js';
-import { podNamespace } from '../../kit/kubeconfig.js';
+import { podNamespace } from '../../kit/cluster-access.js';
 import { errorMessage } from '../../kit/log.js';
 import type { Manager } from '../../kit/manager.js';
 import { keyOf, type KubeObject } from '../../kit/objects.js';

@@ -12,6 +12,7 @@ import {
   finalizersAfter,
   healthyCondition,
   invalidObjects,
+  outsideNamespaceRefusals,
   placeObjects,
   pruneCandidates,
   renderedCondition,
@@ -68,7 +69,7 @@ const rolloutTrait = () =>
       rollout: {
         apiVersion: 'standard.oam.dev/v1alpha1',
         kind: 'Rollout',
-        metadata: { name: 'web', namespace: 'elsewhere' },
+        metadata: { name: 'web' },
         spec: { targetRevisionName: 'web-v1' },
       },
     },
@@ -342,6 +343,34 @@ describe('cluster-scoped objects', () => {
       name: 'reader',
       component: 'rbac',
     });
+  });
+
+  test('outsideNamespaceRefusals: only the trusted namespace may write outside its own', () => {
+    const placed = placeObjects(app, desiredObjects(app, [roleComponent()]), (d) => !clusterScoped(d));
+    // Default trust is vela-system: this Application (in NAMESPACE) may not create the ClusterRole.
+    expect(outsideNamespaceRefusals(app, placed)).toEqual([
+      {
+        component: 'rbac',
+        message: expect.stringMatching(/^component "rbac": ClusterRole "reader" is cluster-scoped; /),
+      },
+    ]);
+    expect(outsideNamespaceRefusals(app, placed, NAMESPACE)).toEqual([]);
+    // A namespaced object placed in another namespace is refused as well; its namespace is named.
+    const elsewhere = placed.map((d) =>
+      d.object.kind === 'ConfigMap'
+        ? { ...d, object: { ...d.object, metadata: { ...d.object.metadata, namespace: 'kube-system' } } }
+        : d,
+    );
+    expect(outsideNamespaceRefusals(app, elsewhere).map((r) => r.message)).toContainEqual(
+      expect.stringContaining('ConfigMap "settings" is in namespace "kube-system"'),
+    );
+    // Inside its own namespace nothing is refused.
+    expect(
+      outsideNamespaceRefusals(
+        app,
+        placed.filter((d) => !clusterScoped(d)),
+      ),
+    ).toEqual([]);
   });
 
   test('a ControllerRevision is never made cluster-scoped', () => {

@@ -77,7 +77,7 @@ afterAll(async () => {
   await engine.close();
 });
 
-function world({ revisionLimit = 10 } = {}): World {
+function world({ revisionLimit = 10, trustedNamespace = undefined as string | undefined } = {}): World {
   const api = new FakeApi();
   const requests: RequestRecord[] = [];
   const client = new KubeClient(new FakeTransport(api.handle), { observer: (r) => requests.push(r) });
@@ -112,6 +112,7 @@ function world({ revisionLimit = 10 } = {}): World {
     traitDefinitions: [traitDefinitions],
     watched,
     revisionLimit,
+    trustedNamespace,
   });
   const sync = () => {
     applications.store.replace(api.list(APPS) as unknown as Application[]);
@@ -441,11 +442,41 @@ describe('ApplicationReconciler: cluster-scoped objects', () => {
   });
   const finalizers = (w: World) => w.api.get(APPS, 'rollout-trait-test')?.metadata['finalizers'];
 
+  // The Applications here live in the namespace the controller trusts (vela-system by default).
   function clusterWorld(): World {
-    const w = world();
+    const w = world({ trustedNamespace: NAMESPACE });
     w.client.mapper.register(clusterRoles);
     return w;
   }
+
+  test('refused for an Application outside the trusted namespace: a condition, a Warning, nothing written', async () => {
+    const w = world();
+    w.client.mapper.register(clusterRoles);
+    w.setApp([objects('rbac', role('escalate'), service('settings'))]);
+    const mark = w.requests.length;
+    await w.reconcile();
+    // Not even the ControllerRevision: the refusal comes before anything is applied.
+    expect(w.writesSince(mark).map(describeWrite)).toEqual([
+      'create Event',
+      'apply Application/status rollout-trait-test',
+    ]);
+    expect(w.api.get(CLUSTER_ROLES, 'escalate')).toBeUndefined();
+    expect(finalizers(w)).toBeUndefined();
+    const message =
+      'component "rbac": ClusterRole "escalate" is cluster-scoped; an Application in namespace ' +
+      `"${NAMESPACE}" may only create objects in its own namespace (only Applications in ` +
+      '"vela-system" may create cluster-scoped objects)';
+    const failed = status(w);
+    expect(failed?.status).toBe('workflowFailed');
+    expect(failed?.conditions?.map((c) => [c.status, c.reason, c.message])).toContainEqual([
+      'False',
+      'OutsideNamespace',
+      message,
+    ]);
+    expect(w.api.list(EVENTS).map((e) => [e['type'], e['reason'], e['message']])).toEqual([
+      ['Warning', 'OutsideNamespace', message],
+    ]);
+  });
 
   test('applied without namespace or owner, labelled; the finalizer is added before the first one', async () => {
     const w = clusterWorld();

@@ -32,7 +32,12 @@ describe('parseCommandLine: commands and positionals', () => {
     const parsed = run(['addon', 'enable', 'addons/rollscale']);
     expect(parsed.command.name).toBe('addon enable');
     expect(parsed.positionals).toEqual({ addon: 'addons/rollscale' });
-    expect(parsed.options).toEqual({ set: [], wait: true, timeout: '5m' });
+    expect(parsed.options).toEqual({
+      set: [],
+      wait: true,
+      timeout: '5m',
+      'override-definitions': false,
+    });
   });
 
   test('addon enable takes vela-style key=value words after the addon, and --set anywhere', () => {

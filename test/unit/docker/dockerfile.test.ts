@@ -182,7 +182,7 @@ describe('Dockerfile (its stages run on a copy of the repository)', () => {
         !f.startsWith('node_modules/') &&
         !f.startsWith('dist/controllers/') &&
         !f.startsWith('dist/cuelang-wasm/') &&
-        !f.startsWith('dist/definitions/'),
+        !f.startsWith('definitions/'),
     );
     expect(outside.sort()).toEqual([
       'cuelang-wasm/dist/cue.wasm',

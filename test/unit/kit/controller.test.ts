@@ -217,6 +217,93 @@ describe('Controller', () => {
   });
 });
 
+describe('Controller.watches on update', () => {
+  it('reconciles a key the old and the new object both map to once, even with a worker idle', async () => {
+    const clock = new FakeClock();
+    const version = (rv: string): KubeObject => ({
+      metadata: { name: 'web', namespace: 'prod', resourceVersion: rv },
+    });
+    let emit!: (rv: string) => void;
+    const source: ListWatch<KubeObject> = {
+      description: 'deployments',
+      list: async () => ({ items: [version('1')], resourceVersion: '1' }),
+      watch: (_rv, signal) =>
+        (async function* () {
+          const events: KubeObject[] = [];
+          let wake: (() => void) | undefined;
+          emit = (rv) => {
+            events.push(version(rv));
+            wake?.();
+          };
+          while (!signal.aborted) {
+            const next = events.shift();
+            if (next) yield { type: 'MODIFIED' as const, object: next };
+            else await new Promise<void>((r) => ((wake = r), signal.addEventListener('abort', () => r())));
+          }
+        })(),
+    };
+    const informer = new Informer(source, { clock });
+    let reconciles = 0;
+    const controller = new Controller('web', async () => void reconciles++, { clock });
+    controller.watches(informer, mapToSelf);
+    controller.start();
+    informer.start();
+    await informer.waitForSync();
+    await flush();
+    expect(reconciles).toBe(1);
+    emit('2');
+    await flush();
+    await flush();
+    expect(reconciles).toBe(2);
+    await controller.stop();
+    await informer.stop();
+  });
+});
+
+describe('Controller.watches with lowPriority', () => {
+  it('reconciles keys of a low-priority watch after keys enqueued otherwise', async () => {
+    const clock = new FakeClock();
+    const child = (name: string, owner: string): KubeObject => ({
+      metadata: { name, namespace: 'prod', resourceVersion: '1', labels: { app: owner } },
+    });
+    const source: ListWatch<KubeObject> = {
+      description: 'children',
+      list: async () => ({ items: [child('c1', 'old'), child('c2', 'older')], resourceVersion: '1' }),
+      watch: (_rv, signal) =>
+        (async function* () {
+          // No events: the watch stays open until the informer stops.
+          await new Promise<void>((r) => signal.addEventListener('abort', () => r()));
+          yield* [];
+        })(),
+    };
+    const informer = new Informer(source, { clock });
+    const seen: string[] = [];
+    let release!: () => void;
+    const blocked = new Promise<void>((r) => (release = r));
+    const controller = new Controller(
+      'apps',
+      async (req) => {
+        seen.push(req.key);
+        if (req.key === 'prod/first') await blocked;
+      },
+      { clock },
+    );
+    controller.watches(informer, (obj) => `prod/${obj.metadata?.labels?.app}`, { lowPriority: true });
+    controller.start();
+    controller.enqueue('prod/first');
+    await flush();
+    informer.start();
+    await informer.waitForSync();
+    controller.enqueue('prod/new');
+    release();
+    await flush();
+    await flush();
+    expect(seen).toEqual(['prod/first', 'prod/new', 'prod/old', 'prod/older']);
+    await controller.stop();
+    await informer.stop();
+  });
+});
+
 describe('map functions', () => {
   const obj: KubeObject = {
     metadata: {

@@ -6,6 +6,7 @@ import type { Lease } from '../../../controllers/kit/leader.js';
 import { silentLogger } from '../../../controllers/kit/log.js';
 import { Manager } from '../../../controllers/kit/manager.js';
 import { RuntimeMetrics } from '../../../controllers/kit/metrics.js';
+import type { KubeObject } from '../../../controllers/kit/objects.js';
 import { FakeTransport, flush, status, type RecordedRequest, type FakeReply } from './fake-transport.js';
 
 /** ConfigMaps to list (watches end at once), and one Lease with compare-and-swap. */
@@ -56,6 +57,29 @@ function managerWith(handler: (req: RecordedRequest) => FakeReply, leaderElect: 
 }
 
 describe('Manager', () => {
+  it('keeps transformed objects in a cache of their own, stored as the transform returns them', async () => {
+    const { handler } = apiServer();
+    const manager = managerWith(handler, false);
+    const plain = manager.informer(builtin.ConfigMap);
+    const named = (obj: KubeObject): KubeObject => ({
+      metadata: { ...obj.metadata, labels: { seen: 'yes' } },
+    });
+    const transformed = manager.informer(builtin.ConfigMap, {
+      transform: { name: 'labelled', apply: named },
+    });
+    expect(transformed).not.toBe(plain);
+    expect(manager.informer(builtin.ConfigMap, { transform: { name: 'labelled', apply: named } })).toBe(
+      transformed,
+    );
+    const running = manager.start();
+    await flush();
+    await flush();
+    expect(transformed.get('ns/a')?.metadata?.labels).toEqual({ seen: 'yes' });
+    expect(plain.get('ns/a')?.metadata?.labels).toBeUndefined();
+    await manager.stop();
+    await running;
+  });
+
   it('syncs shared informers, runs controllers, and stops gracefully', async () => {
     const { handler } = apiServer();
     const manager = managerWith(handler, false);

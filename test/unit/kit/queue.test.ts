@@ -35,6 +35,50 @@ describe('WorkQueue', () => {
     expect(queue.len()).toBe(0);
   });
 
+  it('hands out low-priority keys only when no normal key is ready', async () => {
+    queue.add('ns/low1', { lowPriority: true });
+    queue.add('ns/a');
+    queue.add('ns/low2', { lowPriority: true });
+    queue.add('ns/b');
+    expect(queue.len()).toBe(4);
+    expect(await queue.get()).toBe('ns/a');
+    expect(await queue.get()).toBe('ns/b');
+    expect(await queue.get()).toBe('ns/low1');
+    expect(await queue.get()).toBe('ns/low2');
+    expect(queue.len()).toBe(0);
+  });
+
+  it('promotes a low-priority key on a normal add, and hands it out once', async () => {
+    queue.add('ns/a');
+    queue.add('ns/low', { lowPriority: true });
+    queue.add('ns/b');
+    queue.add('ns/low');
+    queue.add('ns/low', { lowPriority: true });
+    expect(queue.len()).toBe(3);
+    expect(await queue.get()).toBe('ns/a');
+    expect(await queue.get()).toBe('ns/b');
+    expect(await queue.get()).toBe('ns/low');
+    expect(queue.len()).toBe(0);
+    queue.add('ns/c', { lowPriority: true });
+    expect(await queue.get()).toBe('ns/c');
+  });
+
+  it('requeues a key re-added while processing in the lane its adds asked for', async () => {
+    queue.add('ns/a');
+    expect(await queue.get()).toBe('ns/a');
+    queue.add('ns/a', { lowPriority: true });
+    queue.add('ns/b');
+    queue.done('ns/a');
+    expect(await queue.get()).toBe('ns/b');
+    expect(await queue.get()).toBe('ns/a');
+    queue.add('ns/a', { lowPriority: true });
+    queue.add('ns/a');
+    queue.add('ns/z', { lowPriority: true });
+    queue.done('ns/a');
+    expect(await queue.get()).toBe('ns/a');
+    expect(await queue.get()).toBe('ns/z');
+  });
+
   it('never hands a key being processed to a second worker', async () => {
     queue.add('ns/a');
     const first = await queue.get();

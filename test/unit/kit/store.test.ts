@@ -6,6 +6,7 @@ import {
   indexByControllerUid,
   indexByOwnerUid,
   type StoreEvent,
+  indexByLabelValue,
 } from '../../../controllers/kit/store.js';
 
 interface Pod extends KubeObject {
@@ -185,5 +186,36 @@ describe('ObjectStore queries and indexes', () => {
     expect(names(store.byIndex('app', 'db'))).toEqual(['prod/db-1']);
     expect(() => store.addIndexer('app', () => [])).toThrow(/already exists/);
     expect(() => store.byIndex('missing', 'x')).toThrow(/no index/);
+  });
+});
+
+describe('indexByLabelValue', () => {
+  it('finds the objects of one label value in one namespace, and follows relabelling', () => {
+    const labelled = (ns: string, name: string, rv: string, app?: string): KubeObject => ({
+      metadata: {
+        namespace: ns,
+        name,
+        resourceVersion: rv,
+        ...(app ? { labels: { 'app.oam.dev/name': app } } : {}),
+      },
+    });
+    const store = new ObjectStore<KubeObject>({ app: indexByLabelValue('app.oam.dev/name') });
+    store.replace([
+      labelled('a', 'one', '1', 'shop'),
+      labelled('a', 'two', '1', 'blog'),
+      labelled('b', 'three', '1', 'shop'),
+      labelled('a', 'plain', '1'),
+    ]);
+    expect(store.byIndex('app', 'a/shop').map((o) => o.metadata?.name)).toEqual(['one']);
+    expect(store.byIndex('app', 'b/shop').map((o) => o.metadata?.name)).toEqual(['three']);
+    expect(store.byIndex('app', 'a/')).toEqual([]);
+    store.applyEvent({ type: 'MODIFIED', object: labelled('a', 'two', '2', 'shop') });
+    expect(
+      store
+        .byIndex('app', 'a/shop')
+        .map((o) => o.metadata?.name)
+        .sort(),
+    ).toEqual(['one', 'two']);
+    expect(store.byIndex('app', 'a/blog')).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import {
   indexRolloutByComponent,
   indexRolloutByTargetRevision,
+  podCacheView,
   podUpdateMatters,
   rolloutsForPod,
   rolloutsForRevision,
@@ -99,5 +100,43 @@ describe('podUpdateMatters', () => {
     expect(podUpdateMatters(pod('True'), gated)).toBe(true);
     const moved = { ...pod('True'), spec: { nodeName: 'n1' } };
     expect(podUpdateMatters(pod('True'), moved)).toBe(false);
+  });
+});
+
+describe('podCacheView', () => {
+  it('keeps metadata, node, phase, conditions and restart counts, and drops the rest', () => {
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'web-1', namespace: 'prod', labels: { a: 'b' }, annotations: { c: 'd' } },
+      spec: {
+        nodeName: 'n1',
+        containers: [{ name: 'main', image: 'nginx', env: [{ name: 'X', value: 'y' }] }],
+      },
+      status: {
+        phase: 'Running',
+        podIP: '10.0.0.1',
+        conditions: [{ type: 'Ready', status: 'True' }],
+        containerStatuses: [{ name: 'main', restartCount: 3, image: 'nginx', ready: true }],
+      },
+    };
+    expect(podCacheView(pod)).toEqual({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: pod.metadata,
+      spec: { nodeName: 'n1' },
+      status: {
+        phase: 'Running',
+        conditions: [{ type: 'Ready', status: 'True' }],
+        containerStatuses: [{ restartCount: 3 }],
+      },
+    });
+    // A pending pod: no node, no status fields yet.
+    expect(podCacheView({ metadata: { name: 'p' }, spec: {}, status: {} })).toEqual({
+      apiVersion: undefined,
+      kind: undefined,
+      metadata: { name: 'p' },
+      status: {},
+    });
   });
 });
