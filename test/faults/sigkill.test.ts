@@ -1,5 +1,6 @@
-// Long fault test: the controller SIGKILLed at 20 random moments across a release, upgrades, a
-// rollback, scale-only rollouts and an IHPA gray scale-down, and started again each time. The
+// Long fault test: the controller SIGKILLed at 20 moments, each right after a randomly chosen watch
+// event, across a release, upgrades, a rollback, scale-only rollouts and an IHPA gray scale-down,
+// and started again each time. The
 // invariants hold on every watch event throughout, and every step ends equal to its spec.
 // Replay a run with FAULT_SEED=<seed printed below>.
 import { faultSeed } from './support/scenario.js';

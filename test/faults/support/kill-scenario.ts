@@ -25,8 +25,15 @@ export interface KillScenarioOptions {
   /** Kills in all, spread over the steps and the gray scale-down. */
   kills: number;
   seed: number;
-  /** Latest kill moment after a step starts (ms). */
+  /** Latest kill moment after a step starts or the controller restarts (ms). */
   maxKillDelayMs?: number;
+  /**
+   * A kill lands right after the n-th watch event (n drawn from 1..this) of the namespace's
+   * Applications, Rollouts, Deployments, ReplicaProfiles and IHPAs since the step started or the
+   * controller restarted: just after a write of the controller or a workload's status change, the
+   * moments a crash hurts most. A wall-clock delay alone mostly lands after a fast step settled.
+   */
+  maxEventsBeforeKill?: number;
   /** Per step, once the last restart is done. */
   convergeTimeoutMs?: number;
   log?: (line: string) => void;
@@ -60,6 +67,7 @@ export async function runKillScenario(options: KillScenarioOptions): Promise<Kil
   const log = options.log ?? (() => undefined);
   const random = seededRandom(seed);
   const maxDelay = options.maxKillDelayMs ?? 2000;
+  const maxEvents = options.maxEventsBeforeKill ?? 8;
   const convergeTimeout = options.convergeTimeoutMs ?? 120000;
   const story = rolloutStory(COMPONENT, options.steps);
   const stages = story.length + 1; // + the gray scale-down
@@ -90,8 +98,11 @@ export async function runKillScenario(options: KillScenarioOptions): Promise<Kil
     let lastRecord: KillRecord | undefined;
     let readyAt = Date.now();
     for (let k = 0; k < count; k++) {
-      const delayMs = Math.floor(random() * maxDelay);
-      await new Promise((r) => setTimeout(r, delayMs));
+      const eventsBeforeKill = 1 + Math.floor(random() * maxEvents);
+      const started = Date.now();
+      let events = -1; // until() checks once before any event arrives
+      await observer.until(() => ++events >= eventsBeforeKill || settled(), maxDelay);
+      const delayMs = Date.now() - started;
       const midway = !settled();
       await controller.kill(`${step} +${delayMs} ms`);
       // Down for a moment: nothing reconciles meanwhile.
