@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { KubeClient, isApiError } from '../controllers/kit/client.js';
 import { NoKindMatchError, type ResourceDescriptor } from '../controllers/kit/discovery.js';
 import { Informer, listWatchFor } from '../controllers/kit/informer.js';
-import { resolveKubeConfig } from '../controllers/kit/kubeconfig.js';
+import { resolveClusterAccess } from '../controllers/kit/cluster-access.js';
 import { formatApiVersion, type KubeObject } from '../controllers/kit/objects.js';
 import { repoRoot } from '../controllers/repo-root.js';
 
@@ -33,8 +33,8 @@ export function connect(kubeconfig?: string): Connection {
     if (!existsSync(kubeconfig)) throw new Error(`--kubeconfig ${kubeconfig}: no such file`);
     process.env['KUBECONFIG'] = resolve(kubeconfig);
   }
-  const { kubeConfig, origin } = resolveKubeConfig(join(repoRoot(), '.cluster', 'kubeconfig'));
-  return { client: KubeClient.fromKubeConfig(kubeConfig, { userAgent: 'rollscale-cli' }), origin };
+  const { access, origin } = resolveClusterAccess(join(repoRoot(), '.cluster', 'kubeconfig'));
+  return { client: KubeClient.fromKubeConfig(access, { userAgent: 'rollscale-cli' }), origin };
 }
 
 /** Fails fast, with a message saying what to check, when the API server cannot be reached. */

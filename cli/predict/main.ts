@@ -19,12 +19,11 @@
 
 import { join } from 'node:path';
 
-import { KubeConfig } from '@kubernetes/client-node';
 
 import { KubeClient } from '../../controllers/kit/client.js';
 import { realClock } from '../../controllers/kit/clock.js';
 import { FlagError, flagUsage, parseFlags, type FlagDefinition } from '../../controllers/kit/flags.js';
-import { resolveKubeConfig } from '../../controllers/kit/kubeconfig.js';
+import { resolveClusterAccess } from '../../controllers/kit/cluster-access.js';
 import { createLogger, errorMessage } from '../../controllers/kit/log.js';
 import { MetricsClient } from '../../controllers/metrics/grpc/client.js';
 import { DEFAULT_MAX_POINTS } from '../../controllers/metrics/grpc/request.js';
@@ -135,13 +134,11 @@ async function main(): Promise<number> {
     }
   }
 
-  let kubeConfig: KubeConfig;
-  if (flags.kubeconfig) {
-    kubeConfig = new KubeConfig();
-    kubeConfig.loadFromFile(flags.kubeconfig);
-  } else {
-    kubeConfig = resolveKubeConfig(join(repoRoot, '.cluster', 'kubeconfig')).kubeConfig;
-  }
+  // --kubeconfig wins over $KUBECONFIG; then the local cluster's, then the service account.
+  const { access } = resolveClusterAccess(
+    join(repoRoot, '.cluster', 'kubeconfig'),
+    flags.kubeconfig ? { ...process.env, KUBECONFIG: flags.kubeconfig } : process.env,
+  );
   const address = process.env['METRICS_SERVER_ADDR'] as string;
   const metrics = new MetricsClient(address);
   logger.info('predicting', {
@@ -151,7 +148,7 @@ async function main(): Promise<number> {
   });
   try {
     return await runPredictJob(settings, {
-      client: KubeClient.fromKubeConfig(kubeConfig, { userAgent: 'rollscale-predict' }),
+      client: KubeClient.fromKubeConfig(access, { userAgent: 'rollscale-predict' }),
       metrics,
       clock: realClock,
       logger,

@@ -13,18 +13,12 @@
 // The addon writes cluster-wide objects (CRDs, ClusterRoles, ClusterRoleBindings) and replaces
 // the definitions in vela-system that other e2e files install and use, so this file runs on a
 // throw-away cluster of its own (OwnCluster), never on the shared one.
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 import { OwnCluster } from '../faults/support/own-cluster.js';
 import { startController, type ControllerProcess } from './controller-process.js';
+import { runRollscale } from './rollscale-cli.js';
 import { repoRoot } from './support.js';
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 interface Meta {
   metadata: {
@@ -58,30 +52,9 @@ const SYSTEM_OBJECTS = [
   ['rolebinding', 'rollscale-leader-election'],
 ] as const;
 
-/** `rollscale <args>` (cli/main.ts under tsx) against the own cluster. */
-function rollscale(args: string[], timeoutMs = 100_000): Promise<CliResult> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'cli', 'main.ts'), ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, KUBECONFIG: cluster.kubeconfig, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(
-        new Error(`rollscale ${args.join(' ')} did not finish in ${timeoutMs} ms:\n${stdout}\n${stderr}`),
-      );
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+/** `rollscale <args>` against the own cluster. */
+const rollscale = (args: string[], timeoutMs = 100_000) =>
+  runRollscale(args, { kubeconfig: cluster.kubeconfig, timeoutMs });
 
 async function getJson<T>(args: string[]): Promise<T> {
   return JSON.parse(await cluster.kube.kubectlOk([...args, '-o', 'json'])) as T;

@@ -1,77 +1,14 @@
 // The `rollscale` CLI as a process against the local cluster: `addon enable` of the fixture addon
 // creates addon-<name> with its labels, the parameter Secret and the definitions owned by it, and
-// waits for it to run (an application controller watches vela-system for this file); `addon
+// waits for it to run (the CLI renders addon Applications itself, as no controller may); `addon
 // list` shows it; `addon disable` refuses while an Application uses one of its definitions and
 // succeeds with --force; `status` prints component health and the rollout's batches, and
 // `status --watch` exits once the rollout has finished.
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 import { startController, type ControllerProcess } from './controller-process.js';
-import { createNamespace, deleteNamespace, kubectl, kubectlOk, kubeconfigPath, repoRoot } from './support.js';
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-interface RunningCli {
-  result: Promise<CliResult>;
-  /** Resolves once stdout contains `text` (checked on every chunk). */
-  printed(text: string): Promise<void>;
-}
-
-/** Starts `rollscale <args>` (cli/main.ts under tsx's loader), collecting its output. */
-function startRollscale(args: string[], timeoutMs = 110_000): RunningCli {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'cli', 'main.ts'), ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, KUBECONFIG: kubeconfigPath, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  const waiters: Array<() => void> = [];
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d.toString();
-    for (const waiter of [...waiters]) waiter();
-  });
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const result = new Promise<CliResult>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(
-        new Error(`rollscale ${args.join(' ')} did not finish in ${timeoutMs} ms:\n${stdout}\n${stderr}`),
-      );
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-  const printed = (text: string) =>
-    new Promise<void>((resolve, reject) => {
-      const check = () => {
-        if (!stdout.includes(text)) return;
-        waiters.splice(waiters.indexOf(check), 1);
-        resolve();
-      };
-      waiters.push(check);
-      check();
-      result.then(
-        () =>
-          stdout.includes(text)
-            ? resolve()
-            : reject(new Error(`exited without printing ${text}:\n${stdout}\n${stderr}`)),
-        reject,
-      );
-    });
-  return { result, printed };
-}
-
-function rollscale(args: string[]): Promise<CliResult> {
-  return startRollscale(args).result;
-}
+import { runRollscale as rollscale, startRollscale } from './rollscale-cli.js';
+import { createNamespace, deleteNamespace, kubectl, kubectlOk, repoRoot } from './support.js';
 
 interface Owned {
   metadata: {
@@ -88,7 +25,6 @@ async function getJson<T>(args: string[]): Promise<T> {
 const FIXTURE = join('test', 'fixtures', 'addons', 'cli-fixture');
 
 let ns: string;
-let velaController: ControllerProcess | undefined;
 let appController: ControllerProcess | undefined;
 
 beforeAll(async () => {
@@ -114,10 +50,7 @@ beforeAll(async () => {
     '--ignore-not-found',
     '--wait=true',
   ]);
-  [velaController, appController] = await Promise.all([
-    startController({ controllers: ['application'], namespace: 'vela-system' }),
-    startController({ controllers: ['application', 'rollout'], namespace: ns }),
-  ]);
+  appController = await startController({ controllers: ['application', 'rollout'], namespace: ns });
 });
 
 afterAll(async () => {
@@ -130,7 +63,7 @@ afterAll(async () => {
     '--ignore-not-found',
     '--wait=false',
   ]);
-  await Promise.all([velaController?.stop(), appController?.stop()]);
+  await appController?.stop();
   await deleteNamespace(ns);
 });
 
