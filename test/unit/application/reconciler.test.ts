@@ -3,71 +3,20 @@
 // status and one Warning Event), pruning, and the revision history limit.
 import { createCueEngine, type CueEngine } from '../../../cuelang-wasm/index.js';
 import {
-  ApplicationReconciler,
-  kindKey,
-  type WatchedKind,
-} from '../../../controllers/application/reconciler.js';
-import {
-  cloneSetResource,
-  ihpaResource,
   rolloutResource,
   type Application,
   type ApplicationComponent,
-  type ComponentDefinition,
-  type TraitDefinition,
 } from '../../../controllers/application/types.js';
-import { KubeClient, isWriteVerb, type RequestRecord } from '../../../controllers/kit/client.js';
-import { FakeClock } from '../../../controllers/kit/clock.js';
+import type { RequestRecord } from '../../../controllers/kit/client.js';
 import { builtin, type ResourceDescriptor } from '../../../controllers/kit/discovery.js';
-import { EventRecorder } from '../../../controllers/kit/events.js';
-import { Informer, type ListWatch } from '../../../controllers/kit/informer.js';
-import { silentLogger } from '../../../controllers/kit/log.js';
-import { formatApiVersion, type KubeObject } from '../../../controllers/kit/objects.js';
-import { FakeTransport } from '../kit/fake-transport.js';
-import { FakeApi, type StoredObject } from './fake-api.js';
-import { NAMESPACE, application, seedApplication, shippedDefinitions } from './fixtures.js';
+import type { StoredObject } from './fake-api.js';
+import { NAMESPACE, seedApplication } from './fixtures.js';
+import { APPS, collection, reconcilerWorld, type World, type WorldOptions } from './reconciler-world.js';
 
-const never: ListWatch<never> = {
-  description: 'test cache',
-  list: () => Promise.reject(new Error('not started in tests')),
-  watch: () => ({
-    [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new Error('not started in tests')) }),
-  }),
-};
-
-function cache<T extends KubeObject>(): Informer<T> {
-  return new Informer<T>(never as unknown as ListWatch<T>);
-}
-
-const collection = (resource: ResourceDescriptor) =>
-  `${resource.group ? `/apis/${resource.group}` : '/api'}/${resource.version}/namespaces/${NAMESPACE}/${resource.resource}`;
-const APPS = collection({
-  group: 'core.oam.dev',
-  version: 'v1beta1',
-  resource: 'applications',
-  kind: 'Application',
-  namespaced: true,
-});
 const DEPLOYMENTS = collection(builtin.Deployment);
 const REVISIONS = collection(builtin.ControllerRevision);
 const ROLLOUTS = collection(rolloutResource);
 const EVENTS = collection(builtin.Event);
-
-interface World {
-  api: FakeApi;
-  client: KubeClient;
-  requests: RequestRecord[];
-  reconciler: ApplicationReconciler;
-  applications: Informer<Application>;
-  watched: Map<string, WatchedKind>;
-  /** Lets the caches catch up with the API server (what watches do). */
-  sync(): void;
-  /** Stores the Application (a user's `kubectl apply`) and lets the caches catch up. */
-  setApp(components: ApplicationComponent[]): void;
-  reconcile(): Promise<unknown>;
-  writes(): RequestRecord[];
-  writesSince(mark: number): RequestRecord[];
-}
 
 let engine: CueEngine;
 beforeAll(async () => {
@@ -77,95 +26,8 @@ afterAll(async () => {
   await engine.close();
 });
 
-function world({ revisionLimit = 10, trustedNamespace = undefined as string | undefined } = {}): World {
-  const api = new FakeApi();
-  const requests: RequestRecord[] = [];
-  const client = new KubeClient(new FakeTransport(api.handle), { observer: (r) => requests.push(r) });
-  const clock = new FakeClock();
-  const applications = cache<Application>();
-  const componentDefinitions = cache<ComponentDefinition>();
-  const traitDefinitions = cache<TraitDefinition>();
-  const definitions = shippedDefinitions();
-  componentDefinitions.store.replace([...definitions.components.values()]);
-  traitDefinitions.store.replace([...definitions.traits.values()]);
-  const watched = new Map<string, WatchedKind>();
-  for (const resource of [
-    builtin.Deployment,
-    builtin.Service,
-    builtin.ControllerRevision,
-    rolloutResource,
-    cloneSetResource,
-    ihpaResource,
-  ]) {
-    watched.set(kindKey(formatApiVersion(resource.group, resource.version), resource.kind), {
-      resource,
-      informer: cache<KubeObject>(),
-    });
-  }
-  const reconciler = new ApplicationReconciler({
-    client,
-    clock,
-    recorder: new EventRecorder(client, { component: 'application-controller', clock }),
-    engine,
-    applications,
-    componentDefinitions: [componentDefinitions],
-    traitDefinitions: [traitDefinitions],
-    watched,
-    revisionLimit,
-    trustedNamespace,
-  });
-  const sync = () => {
-    applications.store.replace(api.list(APPS) as unknown as Application[]);
-    for (const { resource, informer } of watched.values()) {
-      informer.store.replace(
-        api.list(collection(resource)).map((o) => ({
-          ...o,
-          apiVersion: formatApiVersion(resource.group, resource.version),
-          kind: resource.kind,
-        })),
-      );
-    }
-  };
-  let generation = 0;
-  const w: World = {
-    api,
-    client,
-    requests,
-    reconciler,
-    applications,
-    watched,
-    sync,
-    setApp: (components) => {
-      const current = api.get(APPS, 'rollout-trait-test');
-      const app = application(components, { generation: ++generation });
-      // A user's apply keeps what others set in metadata: the finalizers, a pending deletion.
-      const kept = {
-        ...(current?.metadata['finalizers'] ? { finalizers: current.metadata['finalizers'] } : {}),
-        ...(current?.metadata['deletionTimestamp']
-          ? { deletionTimestamp: current.metadata['deletionTimestamp'] }
-          : {}),
-      };
-      const stored: StoredObject = {
-        ...(app as unknown as StoredObject),
-        metadata: { ...app.metadata, ...kept, uid: current?.metadata.uid ?? app.metadata.uid },
-        ...(current?.['status'] ? { status: current['status'] } : {}),
-      };
-      api.put(APPS, stored);
-      const saved = api.get(APPS, 'rollout-trait-test') as StoredObject;
-      saved.metadata.generation = generation;
-      sync();
-    },
-    reconcile: () =>
-      reconciler.reconcile({
-        key: `${NAMESPACE}/rollout-trait-test`,
-        namespace: NAMESPACE,
-        name: 'rollout-trait-test',
-        logger: silentLogger(),
-      }),
-    writes: () => requests.filter((r) => isWriteVerb(r.verb)),
-    writesSince: (mark) => requests.slice(mark).filter((r) => isWriteVerb(r.verb)),
-  };
-  return w;
+function world(options: WorldOptions = {}): World {
+  return reconcilerWorld(engine, options);
 }
 
 const status = (w: World) => w.api.get(APPS, 'rollout-trait-test')?.['status'] as Application['status'];

@@ -5,11 +5,6 @@
 // in-memory API server with a fake clock.
 import { createCueEngine, CueTimeoutError, type CueEngine } from '../../../cuelang-wasm/index.js';
 import {
-  ApplicationReconciler,
-  kindKey,
-  type WatchedKind,
-} from '../../../controllers/application/reconciler.js';
-import {
   DEADLINE_BACKOFF_INITIAL_MS,
   DEADLINE_BACKOFF_MAX_MS,
   DeadlineBackoff,
@@ -17,24 +12,11 @@ import {
   isPermanentRejection,
   rejectionDetail,
 } from '../../../controllers/application/retry.js';
-import {
-  cloneSetResource,
-  ihpaResource,
-  rolloutResource,
-  type Application,
-  type ComponentDefinition,
-  type TraitDefinition,
-} from '../../../controllers/application/types.js';
-import { ApiError, KubeClient, type RequestRecord } from '../../../controllers/kit/client.js';
-import { FakeClock } from '../../../controllers/kit/clock.js';
-import { builtin, type ResourceDescriptor } from '../../../controllers/kit/discovery.js';
-import { EventRecorder } from '../../../controllers/kit/events.js';
-import { Informer, type ListWatch } from '../../../controllers/kit/informer.js';
-import { silentLogger } from '../../../controllers/kit/log.js';
-import { formatApiVersion, type KubeObject } from '../../../controllers/kit/objects.js';
-import { FakeTransport } from '../kit/fake-transport.js';
-import { FakeApi, type StoredObject } from './fake-api.js';
-import { NAMESPACE, application, shippedDefinitions, traitDefinition } from './fixtures.js';
+import type { Application } from '../../../controllers/application/types.js';
+import { ApiError } from '../../../controllers/kit/client.js';
+import { builtin } from '../../../controllers/kit/discovery.js';
+import { traitDefinition } from './fixtures.js';
+import { APPS, APP_NAME, collection, reconcilerWorld } from './reconciler-world.js';
 
 const apiError = (status: number, reason: string, message: string) =>
   new ApiError(status, { kind: 'Status', code: status, reason, message }, 'PATCH deployments/web');
@@ -107,19 +89,6 @@ describe('render deadline backoff', () => {
 // ---------------------------------------------------------------------------------------------
 // The reconciler
 
-const never: ListWatch<never> = {
-  description: 'test cache',
-  list: () => Promise.reject(new Error('not started in tests')),
-  watch: () => ({
-    [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new Error('not started in tests')) }),
-  }),
-};
-const cache = <T extends KubeObject>() => new Informer<T>(never as unknown as ListWatch<T>);
-const collection = (r: Pick<ResourceDescriptor, 'group' | 'version' | 'resource'>) =>
-  `${r.group ? `/apis/${r.group}` : '/api'}/${r.version}/namespaces/${NAMESPACE}/${r.resource}`;
-const APPS = collection({ group: 'core.oam.dev', version: 'v1beta1', resource: 'applications' });
-const APP_NAME = 'rollout-trait-test';
-
 /** A trait whose render never finishes in time (the engine reports its deadline). */
 const LOOPING_TRAIT = 'looping';
 const LOOP_MARKER = '// loops';
@@ -133,38 +102,11 @@ afterAll(async () => {
 });
 
 function world() {
-  const api = new FakeApi();
-  const requests: RequestRecord[] = [];
-  const client = new KubeClient(new FakeTransport(api.handle), { observer: (r) => requests.push(r) });
-  const clock = new FakeClock();
-  const applications = cache<Application>();
-  const componentDefinitions = cache<ComponentDefinition>();
-  const traitDefinitions = cache<TraitDefinition>();
-  const definitions = shippedDefinitions();
   const looping = traitDefinition(LOOPING_TRAIT, `${LOOP_MARKER}\npatch: {}`);
   looping.metadata.resourceVersion = '1';
-  componentDefinitions.store.replace([...definitions.components.values()]);
-  traitDefinitions.store.replace([...definitions.traits.values(), looping]);
-  const watched = new Map<string, WatchedKind>();
-  for (const resource of [
-    builtin.Deployment,
-    builtin.Service,
-    builtin.ControllerRevision,
-    rolloutResource,
-    cloneSetResource,
-    ihpaResource,
-  ]) {
-    watched.set(kindKey(formatApiVersion(resource.group, resource.version), resource.kind), {
-      resource,
-      informer: cache<KubeObject>(),
-    });
-  }
   let renders = 0;
-  const reconciler = new ApplicationReconciler({
-    client,
-    clock,
-    recorder: new EventRecorder(client, { component: 'application-controller', clock }),
-    engine: {
+  const w = reconcilerWorld(
+    {
       render: (template, input) => {
         renders++;
         return template.includes(LOOP_MARKER)
@@ -173,55 +115,18 @@ function world() {
       },
       evalStatus: (...args: Parameters<CueEngine['evalStatus']>) => engine.evalStatus(...args),
     },
-    applications,
-    componentDefinitions: [componentDefinitions],
-    traitDefinitions: [traitDefinitions],
-    watched,
-    revisionLimit: 10,
-  });
-  const sync = () => {
-    applications.store.replace(api.list(APPS) as unknown as Application[]);
-    for (const { resource, informer } of watched.values()) {
-      informer.store.replace(
-        api.list(collection(resource)).map((o) => ({
-          ...o,
-          apiVersion: formatApiVersion(resource.group, resource.version),
-          kind: resource.kind,
-        })),
-      );
-    }
-  };
-  let generation = 0;
+    { traits: [looping] },
+  );
   return {
-    api,
-    clock,
-    traitDefinitions,
+    ...w,
     looping,
     renders: () => renders,
-    setApp(components: NonNullable<Application['spec']['components']>) {
-      const current = api.get(APPS, APP_NAME);
-      const app = application(components, { generation: ++generation });
-      api.put(APPS, {
-        ...(app as unknown as StoredObject),
-        ...(current?.['status'] ? { status: current['status'] } : {}),
-      });
-      (api.get(APPS, APP_NAME) as StoredObject).metadata.generation = generation;
-      sync();
-    },
-    sync,
-    reconcile: () =>
-      reconciler.reconcile({
-        key: `${NAMESPACE}/${APP_NAME}`,
-        namespace: NAMESPACE,
-        name: APP_NAME,
-        logger: silentLogger(),
-      }),
     condition: (type: string) =>
-      (api.get(APPS, APP_NAME)?.['status'] as Application['status'])?.conditions?.find(
+      (w.api.get(APPS, APP_NAME)?.['status'] as Application['status'])?.conditions?.find(
         (c) => c.type === type,
       ),
     warnings: () =>
-      api
+      w.api
         .list(collection(builtin.Event))
         .filter((e) => e['type'] === 'Warning')
         .map((e) => ({ reason: e['reason'] as string, message: e['message'] as string, count: e['count'] })),
