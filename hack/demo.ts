@@ -360,37 +360,30 @@ async function rolloutWalkthrough(client: KubeClient, namespace: string, timeout
   await listRollout();
   await listDeployments();
 
+  /** Waits until the Rollout succeeded on `revision` with all 5 replicas there, then shows it. */
+  const settlesOn = async (revision: string, what: string) => {
+    await follow(
+      client,
+      namespace,
+      app,
+      (v) =>
+        rollout(v)?.succeeded === true &&
+        rollout(v)?.targetRevision === revision &&
+        same(deployments(v, component), { [revision]: '5/5' }),
+      timeoutMs,
+      what,
+    );
+    await listRollout();
+    await listDeployments();
+  };
+
   section('5c. batchPartition removed: the rest of v2');
   await applyStep(2, 'batchPartition removed');
-  await follow(
-    client,
-    namespace,
-    app,
-    (v) =>
-      rollout(v)?.succeeded === true &&
-      rollout(v)?.targetRevision === 'express-server-v2' &&
-      same(deployments(v, component), { 'express-server-v2': '5/5' }),
-    timeoutMs,
-    'upgrade finished: v2 5/5, v1 gone',
-  );
-  await listRollout();
-  await listDeployments();
+  await settlesOn('express-server-v2', 'upgrade finished: v2 5/5, v1 gone');
 
   section('5d. Rollback: targetRevision express-server-v1');
   await applyStep(3, 'rollback to express-server-v1');
-  await follow(
-    client,
-    namespace,
-    app,
-    (v) =>
-      rollout(v)?.succeeded === true &&
-      rollout(v)?.targetRevision === 'express-server-v1' &&
-      same(deployments(v, component), { 'express-server-v1': '5/5' }),
-    timeoutMs,
-    'rollback: v1 5/5, v2 gone',
-  );
-  await listRollout();
-  await listDeployments();
+  await settlesOn('express-server-v1', 'rollback: v1 5/5, v2 gone');
 }
 
 // ---------------------------------------------------------------------------------------------
