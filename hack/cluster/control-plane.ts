@@ -55,11 +55,16 @@ function writeState(state: ClusterState): void {
 }
 
 /** Whether the recorded cluster is up: every process alive and the API server ready. */
-export async function isUp(): Promise<boolean> {
+/**
+ * Every recorded process alive and /readyz answering 200. `timeoutMs` bounds the one request: a
+ * loaded machine (an e2e run beside this cluster) can take more than the 2 s a quick probe allows,
+ * and a slow answer is not a down API server.
+ */
+export async function isUp(timeoutMs = 2000): Promise<boolean> {
   const state = readState();
   if (!state || !state.processes.every((p) => isAlive(p.pid))) return false;
   try {
-    return (await apiserverGet(state.apiserverPort, '/readyz')).status === 200;
+    return (await apiserverGet(state.apiserverPort, '/readyz', timeoutMs)).status === 200;
   } catch {
     return false;
   }
@@ -88,12 +93,23 @@ function pki() {
   return { dir, saKey, saPub, tokenFile, token };
 }
 
-function apiserverGet(port: number, path: string): Promise<{ status: number; body: string }> {
+function apiserverGet(
+  port: number,
+  path: string,
+  timeoutMs = 2000,
+): Promise<{ status: number; body: string }> {
   const { dir, token } = pki();
   const ca = readFileSync(join(dir, 'apiserver.crt'));
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, path, ca, headers: { Authorization: `Bearer ${token}` }, timeout: 2000 },
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        ca,
+        headers: { Authorization: `Bearer ${token}` },
+        timeout: timeoutMs,
+      },
       (res) => {
         let body = '';
         res.on('data', (d: Buffer) => (body += d.toString()));
@@ -469,7 +485,7 @@ export async function status(log: (msg: string) => void): Promise<boolean> {
   }
   for (const p of state.processes)
     log(`${p.name.padEnd(24)} pid ${String(p.pid).padEnd(8)} ${isAlive(p.pid) ? 'running' : 'NOT RUNNING'}`);
-  const ready = await isUp();
+  const ready = await isUp(15_000);
   log(`kube-apiserver https://127.0.0.1:${state.apiserverPort} ${ready ? 'ready' : 'not ready'}`);
   log(`kubeconfig ${kubeconfigPath}`);
   return ready;
